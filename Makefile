@@ -1,0 +1,105 @@
+# neo4j-backup / neo4j-restore
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+BINDIR ?= bin
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -pthread
+LDLIBS = -lcurl -larchive -ljansson -lcrypto -lexpat -pthread
+
+LIB_SRC = $(shell find lib -name '*.c' | sort)
+BACKUP_SRC = $(wildcard backup/*.c)
+RESTORE_SRC = $(wildcard restore/*.c)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+BACKUP_OBJ = $(BACKUP_SRC:%.c=$(BUILD)/%.o)
+RESTORE_OBJ = $(RESTORE_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+PROGRAMS = $(BINDIR)/neo4j-backup $(BINDIR)/neo4j-restore
+
+.PHONY: all test unit-test bats-test sanitize demo install uninstall clean format format-check \
+	lint deps bench images
+
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libneo4jbackup.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/neo4j-backup: $(BACKUP_OBJ) $(BUILD)/libneo4jbackup.a
+	@mkdir -p $(BINDIR)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINDIR)/neo4j-restore: $(RESTORE_OBJ) $(BUILD)/libneo4jbackup.a
+	@mkdir -p $(BINDIR)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libneo4jbackup.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Installs what building and testing need (Debian packages, npm packages)
+# when missing.
+deps:
+	@scripts/deps.sh
+
+unit-test: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+bats-test: all
+	BIN_DIR=$(CURDIR)/$(BINDIR) bats --print-output-on-failure tests/*.bats
+
+# The whole suite: unit tests, bats suites, then the same under ASan+UBSan.
+test: deps
+	$(MAKE) unit-test bats-test
+	$(MAKE) sanitize
+
+# The suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize: deps
+	$(MAKE) BUILD=build/asan BINDIR=build/asan/bin \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" unit-test bats-test
+
+# Backs up a sample database to a local bucket and restores it into a fresh
+# data folder, showing each step.
+demo: deps all
+	@scripts/demo.sh
+
+bench: deps all
+	@scripts/bench.sh
+
+images:
+	docker build -f docker/neo4j-backup.Dockerfile -t neo4j-backup:$(shell git describe --always 2>/dev/null || echo dev) .
+	docker build -f docker/neo4j-restore.Dockerfile -t neo4j-restore:$(shell git describe --always 2>/dev/null || echo dev) .
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/neo4j-backup $(DESTDIR)$(PREFIX)/bin/neo4j-restore
+
+clean:
+	rm -rf $(BUILD) $(BINDIR)
+
+format:
+	clang-format -i $(LIB_SRC) $(BACKUP_SRC) $(RESTORE_SRC) $(UNIT_SRC) $(shell find lib backup restore tests/unit -name '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $(LIB_SRC) $(BACKUP_SRC) $(RESTORE_SRC) $(UNIT_SRC) $(shell find lib backup restore tests/unit -name '*.h')
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib backup restore
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,157 @@
+/* neo4j-backup's settings: one table, one long option and one variable each. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "config.h"
+
+enum {
+    OPT_BUCKET,
+    OPT_DATABASE,
+    OPT_CLOUD_PROVIDER,
+    OPT_NEO4J_ADDR,
+    OPT_CREDENTIALS,
+    OPT_HEAP_SIZE,
+    OPT_PAGE_CACHE,
+    OPT_FALLBACK_TO_FULL,
+    OPT_CHECK_CONSISTENCY,
+    OPT_CHECK_INDEXES,
+    OPT_CHECK_GRAPH,
+    OPT_CHECK_LABEL_SCAN_STORE,
+    OPT_CHECK_PROPERTY_OWNERS,
+    OPT_REMOVE_EXISTING_FILES,
+    OPT_REMOVE_BACKUP_FILES,
+    OPT_BACKUP_DIR,
+    OPT_COMPRESSION,
+    OPT_COMPRESSION_LEVEL,
+    OPT_COMPRESSION_THREADS,
+    OPT_NEO4J_ADMIN,
+    OPT_NEO4J_ADMIN_DIALECT,
+    OPT_COUNT
+};
+
+static struct option_def options[OPT_COUNT] = {
+    [OPT_BUCKET] = {"bucket", "BUCKET", OPTION_STRING, NULL, "URL",
+                    "where backups go: gs://, s3://, azb://, file:///path"},
+    [OPT_DATABASE] = {"database", "DATABASE", OPTION_STRING, "neo4j,system", "LIST",
+                      "comma list of databases to back up"},
+    [OPT_CLOUD_PROVIDER] = {"cloud-provider", "CLOUD_PROVIDER", OPTION_STRING, NULL, "NAME",
+                            "gcp, aws, azure or local; optional when BUCKET's scheme says it"},
+    [OPT_NEO4J_ADDR] = {"neo4j-addr", "NEO4J_ADDR", OPTION_STRING, NULL, "HOST:PORT",
+                        "the backup address of the live Neo4j, e.g. my-neo4j:6362"},
+    [OPT_CREDENTIALS] = {"credentials", "CREDENTIALS_FILE", OPTION_STRING, NULL, "FILE",
+                         "credentials file (default: GOOGLE_APPLICATION_CREDENTIALS for GCS, "
+                         "else /credentials/credentials when present, else ambient identity)"},
+    [OPT_HEAP_SIZE] = {"heap-size", "HEAP_SIZE", OPTION_STRING, "2G", "SIZE",
+                       "heap of neo4j-admin (passed as HEAP_SIZE)"},
+    [OPT_PAGE_CACHE] = {"page-cache", "PAGE_CACHE", OPTION_STRING, "2G", "SIZE",
+                        "page cache of neo4j-admin backup (--pagecache)"},
+    [OPT_FALLBACK_TO_FULL] = {"fallback-to-full", "FALLBACK_TO_FULL", OPTION_BOOL, "true", NULL,
+                              "take a full backup when an incremental one is not possible"},
+    [OPT_CHECK_CONSISTENCY] = {"check-consistency", "CHECK_CONSISTENCY", OPTION_BOOL, "true",
+                               NULL,
+                               "check the backup's consistency (5+: neo4j-admin database "
+                               "check); a failed check keeps latest where it was"},
+    [OPT_CHECK_INDEXES] = {"check-indexes", "CHECK_INDEXES", OPTION_BOOL, "true", NULL,
+                           "consistency check covers indexes"},
+    [OPT_CHECK_GRAPH] = {"check-graph", "CHECK_GRAPH", OPTION_BOOL, "true", NULL,
+                         "consistency check covers the graph"},
+    [OPT_CHECK_LABEL_SCAN_STORE] = {"check-label-scan-store", "CHECK_LABEL_SCAN_STORE",
+                                    OPTION_BOOL, "true", NULL,
+                                    "consistency check covers the label scan store (4.4)"},
+    [OPT_CHECK_PROPERTY_OWNERS] = {"check-property-owners", "CHECK_PROPERTY_OWNERS", OPTION_BOOL,
+                                   "false", NULL, "consistency check covers property owners"},
+    [OPT_REMOVE_EXISTING_FILES] = {"remove-existing-files", "REMOVE_EXISTING_FILES", OPTION_BOOL,
+                                   "true", NULL,
+                                   "empty BACKUP_DIR/DB before the backup (a full backup)"},
+    [OPT_REMOVE_BACKUP_FILES] = {"remove-backup-files", "REMOVE_BACKUP_FILES", OPTION_BOOL, "true",
+                                 NULL, "remove BACKUP_DIR/DB after the upload"},
+    [OPT_BACKUP_DIR] = {"backup-dir", "BACKUP_DIR", OPTION_STRING, "/backups", "DIR",
+                        "local working folder of neo4j-admin backup"},
+    [OPT_COMPRESSION] = {"compression", "COMPRESSION", OPTION_STRING, "gzip", "NAME",
+                         "gzip (.tar.gz) or zstd (.tar.zst, multi-threaded)"},
+    [OPT_COMPRESSION_LEVEL] = {"compression-level", "COMPRESSION_LEVEL", OPTION_STRING, "0", "N",
+                               "compressor level; 0 picks gzip 6, zstd 3"},
+    [OPT_COMPRESSION_THREADS] = {"compression-threads", "COMPRESSION_THREADS", OPTION_STRING, "0",
+                                 "N", "zstd worker threads; 0 uses every core"},
+    [OPT_NEO4J_ADMIN] = {"neo4j-admin", "NEO4J_ADMIN", OPTION_STRING, "neo4j-admin", "PROGRAM",
+                         "the neo4j-admin program"},
+    [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING,
+                                 NULL, "4.4|5",
+                                 "force the command set instead of reading --version"},
+};
+
+static const struct program_info program = {
+    "neo4j-backup",
+    "Backs up Neo4j databases with neo4j-admin and streams each set into a compressed\n"
+    "archive in object storage as DB/DB-TIMESTAMP.tar.gz, with a manifest, then moves\n"
+    "DB-latest to it.",
+};
+
+nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *exit_now)
+{
+    long level = 0, threads = 0;
+    nb_err err;
+
+    memset(cfg, 0, sizeof(*cfg));
+    err = config_parse(&program, options, OPT_COUNT, argc, argv, exit_now);
+    if (err || *exit_now)
+        return err;
+    if ((err = config_required(&options[OPT_BUCKET])) ||
+        (err = location_parse(options[OPT_BUCKET].value, options[OPT_CLOUD_PROVIDER].value,
+                              &cfg->loc)))
+        return err;
+    if ((err = config_databases(&options[OPT_DATABASE], &cfg->databases, &cfg->n_databases)) ||
+        (err = config_required(&options[OPT_NEO4J_ADDR])) ||
+        (err = config_credentials(&options[OPT_CREDENTIALS], cfg->loc.provider,
+                                  &cfg->credentials)) ||
+        (err = config_bool(&options[OPT_FALLBACK_TO_FULL], &cfg->fallback_to_full)) ||
+        (err = config_bool(&options[OPT_CHECK_CONSISTENCY], &cfg->check_consistency)) ||
+        (err = config_bool(&options[OPT_CHECK_INDEXES], &cfg->check_indexes)) ||
+        (err = config_bool(&options[OPT_CHECK_GRAPH], &cfg->check_graph)) ||
+        (err = config_bool(&options[OPT_CHECK_LABEL_SCAN_STORE], &cfg->check_label_scan_store)) ||
+        (err = config_bool(&options[OPT_CHECK_PROPERTY_OWNERS], &cfg->check_property_owners)) ||
+        (err = config_bool(&options[OPT_REMOVE_EXISTING_FILES], &cfg->remove_existing_files)) ||
+        (err = config_bool(&options[OPT_REMOVE_BACKUP_FILES], &cfg->remove_backup_files)) ||
+        (err = config_int(&options[OPT_COMPRESSION_LEVEL], 0, 22, &level)) ||
+        (err = config_int(&options[OPT_COMPRESSION_THREADS], 0, 256, &threads)))
+        return err;
+    if (!strchr(options[OPT_NEO4J_ADDR].value, ':'))
+        return nb_error(NB_ERR_USAGE, "NEO4J_ADDR '%s' has no port: write host:port, e.g. "
+                                      "my-neo4j:6362",
+                        options[OPT_NEO4J_ADDR].value);
+    if (strcmp(options[OPT_COMPRESSION].value, "gzip") == 0) {
+        cfg->archive.compression = COMPRESSION_GZIP;
+        if (level > 9)
+            return nb_error(NB_ERR_USAGE, "COMPRESSION_LEVEL %ld is too high for gzip: use 1 to 9",
+                            level);
+    } else if (strcmp(options[OPT_COMPRESSION].value, "zstd") == 0) {
+        cfg->archive.compression = COMPRESSION_ZSTD;
+    } else {
+        return nb_error(NB_ERR_USAGE, "COMPRESSION '%s' is unknown: use gzip or zstd",
+                        options[OPT_COMPRESSION].value);
+    }
+    if (threads == 0)
+        threads = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->archive.level = (int)level;
+    cfg->archive.threads = (int)threads;
+    if (options[OPT_BACKUP_DIR].value[0] != '/')
+        return nb_error(NB_ERR_USAGE, "BACKUP_DIR '%s' is not an absolute path",
+                        options[OPT_BACKUP_DIR].value);
+    cfg->neo4j_addr = options[OPT_NEO4J_ADDR].value;
+    cfg->heap_size = options[OPT_HEAP_SIZE].value;
+    cfg->page_cache = options[OPT_PAGE_CACHE].value;
+    cfg->backup_dir = options[OPT_BACKUP_DIR].value;
+    cfg->admin_program = options[OPT_NEO4J_ADMIN].value;
+    cfg->admin_dialect = options[OPT_NEO4J_ADMIN_DIALECT].value;
+    return NB_OK;
+}
+
+void backup_config_free(struct backup_config *cfg)
+{
+    location_free(&cfg->loc);
+    free(cfg->credentials);
+    config_free_list(cfg->databases, cfg->n_databases);
+}

@@ -1,0 +1,60 @@
+/*
+ * config.h: every setting is a long option and an environment variable;
+ * the option wins, then the environment, then the default (DESIGN
+ * section 5). Each program declares a table of struct option_def.
+ */
+#ifndef NB_CONFIG_H
+#define NB_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "location.h"
+
+enum option_type { OPTION_STRING, OPTION_BOOL };
+
+struct option_def {
+    const char *name;    /* long option without "--" */
+    const char *env;     /* environment variable, or NULL */
+    enum option_type type;
+    const char *defval;  /* NULL: unset */
+    const char *metavar; /* for --help */
+    const char *help;
+    /* Filled by config_parse: */
+    const char *value;
+    const char *source; /* "--bucket", "BUCKET" or "default" */
+};
+
+struct program_info {
+    const char *name;    /* "neo4j-restore" */
+    const char *summary; /* one paragraph for --help */
+};
+
+/* Fills every option's value. Sets *exit_now when --help or --version was
+ * given (and has printed what they print). */
+nb_err config_parse(const struct program_info *prog, struct option_def *opts, size_t n,
+                    int argc, char **argv, bool *exit_now) NB_WARN_UNUSED;
+/* true/false (also yes/no, 1/0); a bad value is a usage error naming the
+ * option and where it came from. */
+nb_err config_bool(const struct option_def *o, bool *out) NB_WARN_UNUSED;
+nb_err config_int(const struct option_def *o, long min, long max, long *out) NB_WARN_UNUSED;
+/* A value that must be set. */
+nb_err config_required(const struct option_def *o) NB_WARN_UNUSED;
+
+/* The comma list of DATABASE, validated; *dbs (malloc'd, with its strings)
+ * is freed by config_free_list. */
+nb_err config_databases(const struct option_def *o, char ***dbs, size_t *n) NB_WARN_UNUSED;
+void config_free_list(char **list, size_t n);
+
+/* The credentials file for `provider` (DESIGN section 5): the explicit one,
+ * else GOOGLE_APPLICATION_CREDENTIALS for GCS, else /credentials/credentials
+ * when it exists, else NULL (ambient identity). An explicit file that cannot
+ * be read is a usage error. *path is malloc'd or NULL. */
+nb_err config_credentials(const struct option_def *o, enum provider provider,
+                          char **path) NB_WARN_UNUSED;
+
+#define TOOL_VERSION "0.1.0"
+
+#endif
