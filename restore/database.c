@@ -1,0 +1,101 @@
+/* neo4j-restore: the decisions for one database (DESIGN section 7). */
+#include <stdio.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "restore.h"
+
+void restore_path(const struct restore_config *cfg, char *buf, size_t len, const char *fmt,
+                  const char *db)
+{
+    char tail[512];
+
+    snprintf(tail, sizeof(tail), fmt, db);
+    snprintf(buf, len, "%s/%s", cfg->data_dir, tail);
+}
+
+/* Removes the staging folder, and .restore itself when nothing else is in it,
+ * so a failed restore leaves DATA_DIR as it found it. */
+static void purge_staging(const struct restore_config *cfg, const char *staging)
+{
+    char root[4200];
+
+    if (fsutil_remove_tree(staging) != NB_OK)
+        log_warn("%s", nb_errmsg());
+    restore_path(cfg, root, sizeof(root), ".restore%s", "");
+    if (!fsutil_dir_has_entries(root))
+        (void)!fsutil_remove_tree(root);
+}
+
+static nb_err open_storage(struct restore_run *run)
+{
+    struct storage_options opts = {.credentials_file = run->cfg->credentials};
+
+    if (run->storage)
+        return NB_OK;
+    return storage_open(&run->cfg->loc, &opts, &run->storage);
+}
+
+nb_err restore_database(struct restore_run *run, const char *db, enum restore_outcome *outcome)
+{
+    const struct restore_config *cfg = run->cfg;
+    char staging[4200], marker[4200], dbdir[4200], txndir[4200];
+    struct restore_source src;
+    bool interrupted, exists;
+    nb_err err;
+
+    restore_path(cfg, staging, sizeof(staging), ".restore/%s", db);
+    restore_path(cfg, marker, sizeof(marker), ".restore/%s.restoring", db);
+    restore_path(cfg, dbdir, sizeof(dbdir), "databases/%s", db);
+    restore_path(cfg, txndir, sizeof(txndir), "transactions/%s", db);
+    interrupted = fsutil_exists(marker);
+    exists = fsutil_dir_has_entries(dbdir) || fsutil_dir_has_entries(txndir);
+
+    if (interrupted) {
+        log_warn("[%s] a previous restore was interrupted while it replaced the database "
+                 "(%s exists): restoring again",
+                 db, marker);
+    } else if (exists && !cfg->force_overwrite) {
+        log_info("[%s] keeping the existing database in %s (FORCE_OVERWRITE=false)", db, dbdir);
+        if (fsutil_exists(staging))
+            purge_staging(cfg, staging);
+        *outcome = OUTCOME_KEPT;
+        return NB_OK;
+    }
+
+    if ((err = open_storage(run)))
+        return err;
+    err = restore_resolve(run->storage, db, cfg->timestamp, &src);
+    if (err == NB_ERR_NOT_FOUND && cfg->missing_skip && !interrupted) {
+        log_warn("[%s] %s; MISSING_BACKUP=skip: Neo4j will start this database empty", db,
+                 nb_errmsg());
+        *outcome = OUTCOME_SKIPPED;
+        return NB_OK;
+    }
+    if (err)
+        return err;
+
+    /* Download, checksum and extraction: only the staging folder changes. */
+    err = restore_fetch(run, db, &src, staging);
+    if (err) {
+        purge_staging(cfg, staging);
+        return err;
+    }
+
+    /* From here the database is being replaced: a marker that survives a
+     * kill makes the next start do it again. */
+    if ((err = fsutil_write_durable(marker, src.archive)))
+        return err;
+    err = restore_install(run, db, staging, exists || interrupted);
+    if (err)
+        return err; /* the marker stays: the next start restores again */
+    if ((err = fsutil_unlink_durable(marker)))
+        return err;
+    if (cfg->purge_on_complete)
+        purge_staging(cfg, staging);
+    else
+        log_info("[%s] kept the staging folder %s (PURGE_ON_COMPLETE=false)", db, staging);
+    *outcome = OUTCOME_RESTORED;
+    return NB_OK;
+}

@@ -1,0 +1,84 @@
+/* neo4j-restore: one stream from storage through SHA-256 and libarchive into
+ * the staging folder; nothing else under DATA_DIR is written here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "archive_io.h"
+#include "fsutil.h"
+#include "log.h"
+#include "restore.h"
+
+/* Free space must hold what extraction writes, each file rounded up to a
+ * block (DESIGN section 4: content.bytes). */
+static nb_err check_space(const struct restore_config *cfg, const char *db,
+                          const struct manifest *m)
+{
+    uint64_t avail = 0, need = m->content_bytes + m->content_files * 4096;
+    char a[32], n[32];
+    nb_err err = fsutil_free_bytes(cfg->data_dir, &avail);
+
+    if (err)
+        return err;
+    if (avail < need)
+        return nb_error(NB_ERR_NO_SPACE,
+                        "DATA_DIR %s has %s free but restoring '%s' needs %s (%llu files): grow "
+                        "the volume; nothing was changed",
+                        cfg->data_dir, format_bytes(avail, a, sizeof(a)), db,
+                        format_bytes(need, n, sizeof(n)), (unsigned long long)m->content_files);
+    return NB_OK;
+}
+
+static nb_err verify(struct storage *st, const char *db, const struct restore_source *src,
+                     const struct archive_stats *stats)
+{
+    const struct manifest *m = &src->manifest;
+
+    if (!src->have_manifest) {
+        log_warn("[%s] %s read without a manifest: sha256 %s could not be checked", db,
+                 storage_url(st, src->archive), stats->sha256);
+        return NB_OK;
+    }
+    if (stats->archive_bytes != m->archive_bytes)
+        return nb_error(NB_ERR_INTEGRITY,
+                        "archive '%s' is %llu bytes but its manifest says %llu: it is truncated "
+                        "or damaged; nothing under DATA_DIR was changed",
+                        storage_url(st, src->archive), (unsigned long long)stats->archive_bytes,
+                        (unsigned long long)m->archive_bytes);
+    if (strcmp(stats->sha256, m->sha256) != 0)
+        return nb_error(NB_ERR_INTEGRITY,
+                        "archive '%s' has sha256 %s but its manifest says %s: it is damaged; "
+                        "nothing under DATA_DIR was changed",
+                        storage_url(st, src->archive), stats->sha256, m->sha256);
+    log_info("[%s] verified %s: %llu bytes, sha256 %s", db, src->manifest.archive_name,
+             (unsigned long long)stats->archive_bytes, stats->sha256);
+    return NB_OK;
+}
+
+nb_err restore_fetch(struct restore_run *run, const char *db, const struct restore_source *src,
+                     const char *staging)
+{
+    struct storage *st = run->storage;
+    struct storage_reader *r = NULL;
+    struct archive_stats stats;
+    char what[4200];
+    nb_err err;
+
+    if (src->have_manifest && (err = check_space(run->cfg, db, &src->manifest)))
+        return err;
+    if ((err = fsutil_remove_tree(staging)) || (err = fsutil_mkdir_p(staging, 0750)))
+        return err;
+    snprintf(what, sizeof(what), "downloading %s", storage_url(st, src->archive));
+    log_info("[%s] %s into %s", db, what, staging);
+    if ((err = storage_open_read(st, src->archive, 0, 0, &r)))
+        return err;
+    err = archive_extract(r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,
+                          what, &stats);
+    r->close(r);
+    if (!err)
+        err = verify(st, db, src, &stats);
+    if (!err)
+        log_info("[%s] staged %llu files (%llu bytes)", db,
+                 (unsigned long long)stats.content_files,
+                 (unsigned long long)stats.content_bytes);
+    return err;
+}

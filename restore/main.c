@@ -1,0 +1,55 @@
+/* neo4j-restore: set up, restore every database, one summary line each. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "restore.h"
+
+int main(int argc, char **argv)
+{
+    static const char *const outcomes[] = {
+        [OUTCOME_RESTORED] = "restored",
+        [OUTCOME_KEPT] = "kept (it exists; FORCE_OVERWRITE=false)",
+        [OUTCOME_SKIPPED] = "skipped (no backup; MISSING_BACKUP=skip)",
+    };
+    struct restore_config cfg;
+    struct restore_run run;
+    bool exit_now = false;
+    int status = EXIT_OK;
+    nb_err err;
+
+    log_init("neo4j-restore");
+    err = restore_options(argc, argv, &cfg, &exit_now);
+    if (err || exit_now) {
+        if (err)
+            log_error("%s", nb_errmsg());
+        restore_config_free(&cfg);
+        return err ? nb_exit_code(err) : EXIT_OK;
+    }
+    memset(&run, 0, sizeof(run));
+    run.cfg = &cfg;
+    log_info("restoring %zu database(s) from %s (%s) into %s", cfg.n_databases, cfg.loc.display,
+             cfg.timestamp, cfg.data_dir);
+
+    for (size_t i = 0; i < cfg.n_databases; i++) {
+        const char *db = cfg.databases[i];
+        enum restore_outcome outcome = OUTCOME_RESTORED;
+        double started = monotonic_seconds();
+
+        nb_error_clear();
+        err = restore_database(&run, db, &outcome);
+        if (err) {
+            log_error("[%s] %s", db, nb_errmsg());
+            log_info("summary: %s: failed, exit %d (%s)", db, nb_exit_code(err),
+                     nb_strerror(err));
+            if (status == EXIT_OK)
+                status = nb_exit_code(err);
+        } else {
+            log_info("summary: %s: %s in %.1f s", db, outcomes[outcome],
+                     monotonic_seconds() - started);
+        }
+    }
+    storage_close(run.storage);
+    restore_config_free(&cfg);
+    return status;
+}
