@@ -20,6 +20,7 @@ struct backup_config {
     const char *backup_dir;
     const char *admin_program;
     const char *admin_dialect;
+    const char *timestamp; /* NULL: now */
     bool fallback_to_full;
     bool check_consistency;
     bool check_indexes;

@@ -37,7 +37,10 @@ int main(int argc, char **argv)
         return nb_exit_code(err);
     }
     /* One stamp for the run: TIMESTAMP=X restores a matching neo4j and system. */
-    naming_timestamp(time(NULL), stamp);
+    if (cfg.timestamp)
+        snprintf(stamp, sizeof(stamp), "%s", cfg.timestamp);
+    else
+        naming_timestamp(time(NULL), stamp);
     log_info("backing up %zu database(s) from %s to %s as %s (neo4j-admin %s, dialect %s)",
              cfg.n_databases, cfg.neo4j_addr, cfg.loc.display, stamp, admin.version,
              dialect_name(admin.dialect));

@@ -6,6 +6,7 @@
 
 #include "backup.h"
 #include "config.h"
+#include "naming.h"
 
 enum {
     OPT_BUCKET,
@@ -29,6 +30,7 @@ enum {
     OPT_COMPRESSION_THREADS,
     OPT_NEO4J_ADMIN,
     OPT_NEO4J_ADMIN_DIALECT,
+    OPT_BACKUP_TIMESTAMP,
     OPT_COUNT
 };
 
@@ -81,6 +83,9 @@ static struct option_def options[OPT_COUNT] = {
     [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING,
                                  NULL, "4.4|5",
                                  "force the command set instead of reading --version"},
+    [OPT_BACKUP_TIMESTAMP] = {"timestamp", "BACKUP_TIMESTAMP", OPTION_STRING, NULL, "STAMP",
+                              "stamp the sets YYYY-MM-DD-HH:MM:SS instead of now (UTC); an "
+                              "existing set is never overwritten"},
 };
 
 static const struct program_info program = {
@@ -140,6 +145,12 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
     if (options[OPT_BACKUP_DIR].value[0] != '/')
         return nb_error(NB_ERR_USAGE, "BACKUP_DIR '%s' is not an absolute path",
                         options[OPT_BACKUP_DIR].value);
+    cfg->timestamp = options[OPT_BACKUP_TIMESTAMP].value;
+    if (cfg->timestamp && !naming_timestamp_valid(cfg->timestamp))
+        return nb_error(NB_ERR_USAGE,
+                        "BACKUP_TIMESTAMP '%s' is not a timestamp like 2026-11-24-13:05:00 (UTC, "
+                        "YYYY-MM-DD-HH:MM:SS)",
+                        cfg->timestamp);
     cfg->neo4j_addr = options[OPT_NEO4J_ADDR].value;
     cfg->heap_size = options[OPT_HEAP_SIZE].value;
     cfg->page_cache = options[OPT_PAGE_CACHE].value;

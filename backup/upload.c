@@ -73,6 +73,20 @@ static nb_err move_latest(struct storage *st, const char *db, enum compression c
     return err;
 }
 
+/* Sets are immutable: a stamp that exists is never written again. */
+static nb_err refuse_existing(struct storage *st, const char *name)
+{
+    struct storage_info info;
+    nb_err err = storage_stat(st, name, &info);
+
+    if (!err && info.exists)
+        err = nb_error(NB_ERR_USAGE,
+                       "%s exists already: sets are never overwritten; run again a second later "
+                       "or choose another BACKUP_TIMESTAMP",
+                       storage_url(st, name));
+    return err;
+}
+
 nb_err backup_database(const struct backup_config *cfg, struct storage *st,
                        const struct neo4j_admin *admin, const char *db, const char *stamp,
                        struct backup_result *res)
@@ -85,6 +99,10 @@ nb_err backup_database(const struct backup_config *cfg, struct storage *st,
     nb_err err;
 
     memset(&m, 0, sizeof(m));
+    naming_object(archive, sizeof(archive), db, stamp, naming_archive_kind(cfg->archive.compression));
+    naming_object(manifest_name, sizeof(manifest_name), db, stamp, OBJECT_MANIFEST);
+    if ((err = refuse_existing(st, manifest_name)) || (err = refuse_existing(st, archive)))
+        return err;
     backup_set_dir(cfg, db, set_dir, sizeof(set_dir));
     backup_report_dir(cfg, db, report_dir, sizeof(report_dir));
     err = backup_run_admin(cfg, admin, db, m.backup_type, sizeof(m.backup_type), m.consistency,
@@ -97,8 +115,6 @@ nb_err backup_database(const struct backup_config *cfg, struct storage *st,
                         "BACKUP_DIR and the database name '%s'",
                         set_dir, db);
 
-    naming_object(archive, sizeof(archive), db, stamp, naming_archive_kind(cfg->archive.compression));
-    naming_object(manifest_name, sizeof(manifest_name), db, stamp, OBJECT_MANIFEST);
     snprintf(prefix, sizeof(prefix), "backups/%s", db);
     if ((err = upload_dir(st, set_dir, prefix, &cfg->archive, archive, &stats)))
         return err;

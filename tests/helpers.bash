@@ -33,3 +33,71 @@ wait_for_port() {
   echo "nothing listens on 127.0.0.1:$port" >&2
   return 1
 }
+
+# setup_workspace: scratch folders, a local bucket and the stand-in's
+# environment, with every setting the tools read cleared first so the
+# host's environment cannot leak in.
+setup_workspace() {
+  load_bats_libs
+  # shellcheck source=lib/live_db.bash
+  source "$PROJECT_ROOT/tests/lib/live_db.bash"
+  local v
+  for v in BUCKET DATABASE CLOUD_PROVIDER TIMESTAMP FORCE_OVERWRITE PURGE_ON_COMPLETE \
+    BACKUP_SET_DIR MISSING_BACKUP DATA_DIR UNBIND NEO4J_ADDR HEAP_SIZE PAGE_CACHE \
+    FALLBACK_TO_FULL CHECK_CONSISTENCY CHECK_INDEXES CHECK_GRAPH CHECK_LABEL_SCAN_STORE \
+    CHECK_PROPERTY_OWNERS REMOVE_EXISTING_FILES REMOVE_BACKUP_FILES BACKUP_DIR COMPRESSION \
+    COMPRESSION_LEVEL COMPRESSION_THREADS CREDENTIALS_FILE GOOGLE_APPLICATION_CREDENTIALS \
+    NEO4J_ADMIN NEO4J_ADMIN_DIALECT BACKUP_TIMESTAMP NEO4J_OWNER STANDIN_EXIT \
+    STANDIN_INCONSISTENT STANDIN_HANG STANDIN_HANG_READY; do
+    unset "$v"
+  done
+  W="$BATS_TEST_TMPDIR"
+  export W
+  export STANDIN_LIVE_DIR="$W/live" STANDIN_LOG="$W/admin.log" STANDIN_VERSION="${STANDIN_VERSION:-5.26.0}"
+  export BUCKET="file://$W/bucket" BACKUP_DIR="$W/backups" DATA_DIR="$W/data"
+  export NEO4J_ADDR=localhost:6362 DATABASE=neo4j
+  mkdir -p "$W/bucket" "$W/data" "$W/live"
+}
+
+# snapshot DIR: every path with its type, mode, owner and link target, and
+# every file's sha256: two equal snapshots mean byte-identical trees.
+snapshot() {
+  (cd "$1" && find . -printf '%y %m %U:%G %p -> %l\n' | sort && find . -type f -exec sha256sum {} + | sort)
+}
+
+# same_tree A B: the files of A and B are byte-identical (names and bytes).
+same_tree() {
+  diff <(cd "$1" && find . -type f -exec sha256sum {} + | sort -k2) \
+       <(cd "$2" && find . -type f -exec sha256sum {} + | sort -k2)
+}
+
+# restored_equals_live DB: the restored store and transaction folders hold
+# exactly the live database's files.
+restored_equals_live() {
+  local db=$1 merged="$BATS_TEST_TMPDIR/merged-$1"
+  rm -rf "$merged" && mkdir -p "$merged"
+  cp -a "$DATA_DIR/databases/$db/." "$merged/"
+  [ ! -d "$DATA_DIR/transactions/$db" ] || cp -a "$DATA_DIR/transactions/$db/." "$merged/"
+  same_tree "$STANDIN_LIVE_DIR/$db" "$merged"
+}
+
+# bucket_files: the objects of the local bucket, relative, sorted.
+bucket_files() {
+  (cd "$W/bucket" && find . -type f | sed 's|^\./||' | sort)
+}
+
+# json_get FILE EXPR: a field of a JSON file (EXPR is Python, on `d`).
+json_get() {
+  "$SYS_PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# wait_for_file PATH [TRIES]: bounded polling until PATH exists.
+wait_for_file() {
+  local path=$1 tries=${2:-600}
+  while ((tries-- > 0)); do
+    [ -e "$path" ] && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for $path" >&2
+  return 1
+}
