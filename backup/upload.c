@@ -22,12 +22,12 @@ static nb_err upload_dir(struct storage *st, const char *dir, const char *entry_
     char what[4200];
     nb_err err;
 
-    snprintf(what, sizeof(what), "uploading %s", storage_url(st, name));
+    snprintf(what, sizeof(what), "%s", storage_url(st, name));
     if ((err = fsutil_tree_size(dir, &bytes, &files)))
         return err;
     if ((err = storage_open_write(st, name, bytes, &w)))
         return err;
-    log_info("%s (%llu files, %llu bytes before %s)", what, (unsigned long long)files,
+    log_info("uploading %s (%llu files, %llu bytes before %s)", what, (unsigned long long)files,
              (unsigned long long)bytes, compression_name(opts->compression));
     err = archive_create(dir, entry_prefix, opts, w, what, stats);
     if (err) {

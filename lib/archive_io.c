@@ -23,15 +23,18 @@ struct stream_ctx {
     struct storage_writer *w;
     struct storage_reader *r;
     char *buf;
+    char label[4200];
 };
 
-static nb_err stream_init(struct stream_ctx *sc, const char *what, uint64_t total)
+static nb_err stream_init(struct stream_ctx *sc, const char *verb, const char *what,
+                          uint64_t total)
 {
     memset(sc, 0, sizeof(*sc));
+    snprintf(sc->label, sizeof(sc->label), "%s %s", verb, what);
     sc->md = EVP_MD_CTX_new();
     if (!sc->md || EVP_DigestInit_ex(sc->md, EVP_sha256(), NULL) != 1)
         return nb_error(NB_ERR_INTERNAL, "unable to start SHA-256 for '%s'", what);
-    progress_start(&sc->progress, what, total);
+    progress_start(&sc->progress, sc->label, total);
     return NB_OK;
 }
 
@@ -132,7 +135,7 @@ nb_err archive_create(const char *src_dir, const char *entry_prefix,
     int r;
 
     memset(stats, 0, sizeof(*stats));
-    err = stream_init(&sc, what, 0);
+    err = stream_init(&sc, "uploading", what, 0);
     if (err)
         goto out;
     sc.w = w;
@@ -332,7 +335,7 @@ nb_err archive_extract(struct storage_reader *r, const char *dest_dir, uint64_t 
     nb_err err;
 
     memset(stats, 0, sizeof(*stats));
-    err = stream_init(&sc, what, expected_bytes);
+    err = stream_init(&sc, "downloading", what, expected_bytes);
     if (err)
         goto out;
     sc.r = r;

@@ -67,8 +67,8 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
         return err;
     if ((err = fsutil_remove_tree(staging)) || (err = fsutil_mkdir_p(staging, 0750)))
         return err;
-    snprintf(what, sizeof(what), "downloading %s", storage_url(st, src->archive));
-    log_info("[%s] %s into %s", db, what, staging);
+    snprintf(what, sizeof(what), "%s", storage_url(st, src->archive));
+    log_info("[%s] downloading %s into %s", db, what, staging);
     if ((err = storage_open_read(st, src->archive, 0, 0, &r)))
         return err;
     err = archive_extract(r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,

@@ -112,9 +112,10 @@ out:
     return err;
 }
 
-/* A copy that does not move bytes through us: a hard link under a temp
- * name renamed over dst; where links are refused, the kernel's
- * copy_file_range into a temp file. */
+/* A copy that does not move bytes through us: the kernel's copy_file_range
+ * (a reflink where the file system has them) into a hidden temp file,
+ * renamed over dst. Not a hard link: an in-place write to one name must
+ * never change the other. */
 static nb_err file_copy(void *data, const char *src, const char *dst)
 {
     char *spath = file_path(data, src);
@@ -126,19 +127,13 @@ static nb_err file_copy(void *data, const char *src, const char *dst)
         err = NB_ERR_NOMEM;
         goto out;
     }
-    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", dpath, (long)getpid());
     fsutil_hide_temp(tmp, sizeof(tmp), dpath);
-    unlink(tmp);
-    if (link(spath, tmp) != 0) {
-        if (errno == ENOENT) {
-            err = nb_error(NB_ERR_NOT_FOUND, STORAGE_MSG_COPY ": " STORAGE_MSG_MISSING, spath,
-                           dpath, spath);
-            goto out;
-        }
-        err = fsutil_copy_file(spath, tmp);
-        if (err)
-            goto out;
-    }
+    err = fsutil_copy_file(spath, tmp);
+    if (err == NB_ERR_NOT_FOUND)
+        err = nb_error(NB_ERR_NOT_FOUND, STORAGE_MSG_COPY ": " STORAGE_MSG_MISSING, spath, dpath,
+                       spath);
+    if (err)
+        goto out;
     if (rename(tmp, dpath) != 0) {
         err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_COPY ": %s", spath, dpath, strerror(errno));
         unlink(tmp);
