@@ -40,7 +40,9 @@ nb_err backup_run_admin(const struct backup_config *cfg, const struct neo4j_admi
     backup_report_dir(cfg, db, report_dir, sizeof(report_dir));
     if (cfg->remove_existing_files && (err = fsutil_remove_tree(set_dir)))
         return err;
-    if ((err = fsutil_remove_tree(report_dir)) || (err = fsutil_mkdir_p(report_dir, 0755)))
+    /* 4.4 requires --backup-dir to exist. */
+    if ((err = fsutil_mkdir_p(cfg->backup_dir, 0755)) || (err = fsutil_remove_tree(report_dir)) ||
+        (err = fsutil_mkdir_p(report_dir, 0755)))
         return err;
     incremental = fsutil_dir_has_entries(set_dir);
     memset(&req, 0, sizeof(req));
