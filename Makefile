@@ -46,7 +46,7 @@ $(BINDIR)/neo4j-restore: $(RESTORE_OBJ) $(BUILD)/libneo4jbackup.a
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libneo4jbackup.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libneo4jbackup.a $(LDLIBS)
 
 # Installs what building and testing need (Debian packages, npm packages)
 # when missing.

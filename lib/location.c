@@ -51,11 +51,8 @@ static char *clean_path(const char *s, size_t len)
 /* "bucket/some/path" -> bucket, prefix */
 static nb_err split_bucket(const char *what, const char *rest, struct location *out)
 {
-    const char *slash;
+    const char *slash = strchr(rest, '/');
 
-    while (*rest == '/')
-        rest++;
-    slash = strchr(rest, '/');
     if (!slash)
         slash = rest + strlen(rest);
     if (slash == rest)
@@ -113,7 +110,7 @@ nb_err location_parse(const char *bucket, const char *cloud_provider, struct loc
         const char *dot = strchr(host, '.');
         out->provider = PROVIDER_AZURE;
         out->account = strndup(host, (size_t)(dot - host));
-        err = out->account ? split_bucket(bucket, strchr(host, '/'), out) : NB_ERR_NOMEM;
+        err = out->account ? split_bucket(bucket, strchr(host, '/') + 1, out) : NB_ERR_NOMEM;
     } else if (strncmp(bucket, "file://", 7) == 0 || bucket[0] == '/') {
         const char *path = strncmp(bucket, "file://", 7) == 0 ? bucket + 7 : bucket;
         if (path[0] != '/')

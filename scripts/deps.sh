@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libarchive-dev libjansson-dev
 libssl-dev libexpat1-dev libzstd-dev zstd bats bats-assert bats-support cppcheck
 clang-format python3 python3-cryptography python3-jwt python3-yaml curl unzip time
-gnuplot-nox util-linux nodejs npm"
+gnuplot-nox util-linux"
 
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# Node and npm may come from outside Debian (as on the CI image): only
+# install Debian's when there is no npm at all.
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 if [ -n "$missing" ]; then
     echo "deps: installing$missing"
     SUDO=""
