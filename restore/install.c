@@ -1,6 +1,7 @@
 /* neo4j-restore: from the verified staging folder into DATA_DIR with
  * neo4j-admin (DESIGN section 7). */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,12 +114,22 @@ static nb_err admin_ready(struct restore_run *run)
     return NB_OK;
 }
 
-static nb_err run_admin(struct argv_list *argv, const char *what, const char *db)
+static nb_err run_admin(const struct restore_config *cfg, struct argv_list *argv, const char *what,
+                        const char *db)
 {
+    uint64_t avail = UINT64_MAX;
     int status = 0;
     nb_err err = neo4j_admin_run(argv, NULL, &status);
 
     argv_free(argv);
+    /* Neo4j 5 expands its compressed artifacts: the manifest cannot say how
+     * much room that takes, so a full volume is found out here. */
+    if (!err && status != 0 && fsutil_free_bytes(cfg->data_dir, &avail) == NB_OK &&
+        avail < 1024 * 1024)
+        return nb_error(NB_ERR_NO_SPACE,
+                        "neo4j-admin %s of '%s' ran out of space on DATA_DIR %s: grow the "
+                        "volume; the next start will restore again",
+                        what, db, cfg->data_dir);
     if (!err && status != 0)
         err = nb_error(NB_ERR_ADMIN,
                        "neo4j-admin %s of '%s' failed (exit %d): see its output above; the next "
@@ -140,7 +151,7 @@ static nb_err unbind_once(struct restore_run *run, const char *db)
     else
         log_info("unbinding this cluster member before restore (UNBIND=true)");
     if ((err = neo4j_admin_unbind_argv(&run->admin, &argv)) ||
-        (err = run_admin(&argv, "unbind", db)))
+        (err = run_admin(run->cfg, &argv, "unbind", db)))
         return err;
     run->unbound = true;
     return NB_OK;
@@ -196,7 +207,7 @@ nb_err restore_install(struct restore_run *run, const char *db, const char *stag
     req.txn_dir = txn;
     req.force = replace;
     if ((err = neo4j_admin_restore_argv(&run->admin, &req, &argv)) ||
-        (err = run_admin(&argv, "restore", db)))
+        (err = run_admin(cfg, &argv, "restore", db)))
         return err;
     return hand_over(cfg, db);
 }
