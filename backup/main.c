@@ -19,6 +19,7 @@ int main(int argc, char **argv)
     int status = EXIT_OK;
     nb_err err;
 
+    memset(&admin, 0, sizeof(admin));
     log_init("neo4j-backup");
     err = backup_options(argc, argv, &cfg, &exit_now);
     if (err || exit_now) {
@@ -55,14 +56,13 @@ int main(int argc, char **argv)
         err = backup_database(&cfg, st, &admin, db, stamp, &res);
         if (err) {
             log_error("[%s] %s", db, nb_errmsg());
-            log_info("summary: %s: failed, exit %d (%s)", db, nb_exit_code(err),
-                     nb_strerror(err));
+            log_info("summary: %s: failed, exit %d (%s)", db, nb_exit_code(err), nb_strerror(err));
             if (status == EXIT_OK)
                 status = nb_exit_code(err);
         } else {
             log_info("summary: %s: backed up to %s (%llu bytes, consistency %s) in %.1f s", db,
-                     storage_url(st, res.archive), (unsigned long long)res.bytes,
-                     res.consistency, monotonic_seconds() - started);
+                     storage_url(st, res.archive), (unsigned long long)res.bytes, res.consistency,
+                     monotonic_seconds() - started);
         }
     }
     storage_close(st);

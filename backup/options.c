@@ -52,16 +52,15 @@ static struct option_def options[OPT_COUNT] = {
                         "page cache of neo4j-admin backup (--pagecache)"},
     [OPT_FALLBACK_TO_FULL] = {"fallback-to-full", "FALLBACK_TO_FULL", OPTION_BOOL, "true", NULL,
                               "take a full backup when an incremental one is not possible"},
-    [OPT_CHECK_CONSISTENCY] = {"check-consistency", "CHECK_CONSISTENCY", OPTION_BOOL, "true",
-                               NULL,
+    [OPT_CHECK_CONSISTENCY] = {"check-consistency", "CHECK_CONSISTENCY", OPTION_BOOL, "true", NULL,
                                "check the backup's consistency (5+: neo4j-admin database "
                                "check); a failed check keeps latest where it was"},
     [OPT_CHECK_INDEXES] = {"check-indexes", "CHECK_INDEXES", OPTION_BOOL, "true", NULL,
                            "consistency check covers indexes"},
     [OPT_CHECK_GRAPH] = {"check-graph", "CHECK_GRAPH", OPTION_BOOL, "true", NULL,
                          "consistency check covers the graph"},
-    [OPT_CHECK_LABEL_SCAN_STORE] = {"check-label-scan-store", "CHECK_LABEL_SCAN_STORE",
-                                    OPTION_BOOL, "true", NULL,
+    [OPT_CHECK_LABEL_SCAN_STORE] = {"check-label-scan-store", "CHECK_LABEL_SCAN_STORE", OPTION_BOOL,
+                                    "true", NULL,
                                     "consistency check covers the label scan store (4.4)"},
     [OPT_CHECK_PROPERTY_OWNERS] = {"check-property-owners", "CHECK_PROPERTY_OWNERS", OPTION_BOOL,
                                    "false", NULL, "consistency check covers property owners"},
@@ -80,9 +79,8 @@ static struct option_def options[OPT_COUNT] = {
                                  "N", "zstd worker threads; 0 uses every core"},
     [OPT_NEO4J_ADMIN] = {"neo4j-admin", "NEO4J_ADMIN", OPTION_STRING, "neo4j-admin", "PROGRAM",
                          "the neo4j-admin program"},
-    [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING,
-                                 NULL, "4.4|5",
-                                 "force the command set instead of reading --version"},
+    [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING, NULL,
+                                 "4.4|5", "force the command set instead of reading --version"},
     [OPT_BACKUP_TIMESTAMP] = {"timestamp", "BACKUP_TIMESTAMP", OPTION_STRING, NULL, "STAMP",
                               "stamp the sets YYYY-MM-DD-HH:MM:SS instead of now (UTC); an "
                               "existing set is never overwritten"},
@@ -110,8 +108,8 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
         return err;
     if ((err = config_databases(&options[OPT_DATABASE], &cfg->databases, &cfg->n_databases)) ||
         (err = config_required(&options[OPT_NEO4J_ADDR])) ||
-        (err = config_credentials(&options[OPT_CREDENTIALS], cfg->loc.provider,
-                                  &cfg->credentials)) ||
+        (err =
+             config_credentials(&options[OPT_CREDENTIALS], cfg->loc.provider, &cfg->credentials)) ||
         (err = config_bool(&options[OPT_FALLBACK_TO_FULL], &cfg->fallback_to_full)) ||
         (err = config_bool(&options[OPT_CHECK_CONSISTENCY], &cfg->check_consistency)) ||
         (err = config_bool(&options[OPT_CHECK_INDEXES], &cfg->check_indexes)) ||
@@ -124,8 +122,9 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
         (err = config_int(&options[OPT_COMPRESSION_THREADS], 0, 256, &threads)))
         return err;
     if (!strchr(options[OPT_NEO4J_ADDR].value, ':'))
-        return nb_error(NB_ERR_USAGE, "NEO4J_ADDR '%s' has no port: write host:port, e.g. "
-                                      "my-neo4j:6362",
+        return nb_error(NB_ERR_USAGE,
+                        "NEO4J_ADDR '%s' has no port: write host:port, e.g. "
+                        "my-neo4j:6362",
                         options[OPT_NEO4J_ADDR].value);
     if (strcmp(options[OPT_COMPRESSION].value, "gzip") == 0) {
         cfg->archive.compression = COMPRESSION_GZIP;

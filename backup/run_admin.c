@@ -61,7 +61,9 @@ nb_err backup_run_admin(const struct backup_config *cfg, const struct neo4j_admi
      * back to full like FALLBACK_TO_FULL=true, DIFF refuses to. */
     req.type = !incremental ? "FULL" : cfg->fallback_to_full ? "AUTO" : "DIFF";
     snprintf(backup_type, type_len, "%s",
-             admin->dialect == DIALECT_5 ? req.type : incremental ? "INCREMENTAL" : "FULL");
+             admin->dialect == DIALECT_5 ? req.type
+             : incremental               ? "INCREMENTAL"
+                                         : "FULL");
     if (admin->dialect == DIALECT_5 && (err = fsutil_mkdir_p(set_dir, 0755)))
         return err;
 

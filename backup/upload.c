@@ -99,7 +99,8 @@ nb_err backup_database(const struct backup_config *cfg, struct storage *st,
     nb_err err;
 
     memset(&m, 0, sizeof(m));
-    naming_object(archive, sizeof(archive), db, stamp, naming_archive_kind(cfg->archive.compression));
+    naming_object(archive, sizeof(archive), db, stamp,
+                  naming_archive_kind(cfg->archive.compression));
     naming_object(manifest_name, sizeof(manifest_name), db, stamp, OBJECT_MANIFEST);
     if ((err = refuse_existing(st, manifest_name)) || (err = refuse_existing(st, archive)))
         return err;

@@ -26,8 +26,7 @@ struct stream_ctx {
     char label[4200];
 };
 
-static nb_err stream_init(struct stream_ctx *sc, const char *verb, const char *what,
-                          uint64_t total)
+static nb_err stream_init(struct stream_ctx *sc, const char *verb, const char *what, uint64_t total)
 {
     memset(sc, 0, sizeof(*sc));
     snprintf(sc->label, sizeof(sc->label), "%s %s", verb, what);
@@ -302,8 +301,8 @@ static nb_err extract_entries(struct archive *in, struct archive *disk, struct s
             return archive_errno(disk) == ENOSPC || archive_errno(disk) == EIO ||
                            archive_errno(disk) == EROFS || archive_errno(disk) == EACCES
                        ? disk_error(disk, name)
-                       : nb_error(NB_ERR_INTEGRITY, "archive '%s' is unsafe: entry '%s': %s",
-                                  what, name, archive_error_string(disk));
+                       : nb_error(NB_ERR_INTEGRITY, "archive '%s' is unsafe: entry '%s': %s", what,
+                                  name, archive_error_string(disk));
         while ((r = archive_read_data_block(in, &block, &len, &offset)) == ARCHIVE_OK) {
             if (archive_write_data_block(disk, block, len, offset) != ARCHIVE_OK)
                 return disk_error(disk, name);

@@ -32,8 +32,8 @@ static void print_help(const struct program_info *prog, const struct option_def 
            "7 consistency check\nfailed, 8 not enough free space.\n");
 }
 
-nb_err config_parse(const struct program_info *prog, struct option_def *opts, size_t n,
-                    int argc, char **argv, bool *exit_now)
+nb_err config_parse(const struct program_info *prog, struct option_def *opts, size_t n, int argc,
+                    char **argv, bool *exit_now)
 {
     *exit_now = false;
     for (size_t i = 0; i < n; i++) {
@@ -63,8 +63,9 @@ nb_err config_parse(const struct program_info *prog, struct option_def *opts, si
             return NB_OK;
         }
         if (strncmp(arg, "--", 2) != 0)
-            return nb_error(NB_ERR_USAGE, "unexpected argument '%s': options are --name=value; "
-                                          "see --help",
+            return nb_error(NB_ERR_USAGE,
+                            "unexpected argument '%s': options are --name=value; "
+                            "see --help",
                             arg);
         eq = strchr(arg, '=');
         len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
@@ -117,8 +118,8 @@ nb_err config_bool(const struct option_def *o, bool *out)
             return NB_OK;
         }
     }
-    return nb_error(NB_ERR_USAGE, "%s is '%s': write true or false", origin(o, where, sizeof(where)),
-                    o->value ? o->value : "");
+    return nb_error(NB_ERR_USAGE, "%s is '%s': write true or false",
+                    origin(o, where, sizeof(where)), o->value ? o->value : "");
 }
 
 nb_err config_int(const struct option_def *o, long min, long max, long *out)

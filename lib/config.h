@@ -16,8 +16,8 @@
 enum option_type { OPTION_STRING, OPTION_BOOL };
 
 struct option_def {
-    const char *name;    /* long option without "--" */
-    const char *env;     /* environment variable, or NULL */
+    const char *name; /* long option without "--" */
+    const char *env;  /* environment variable, or NULL */
     enum option_type type;
     const char *defval;  /* NULL: unset */
     const char *metavar; /* for --help */
@@ -34,8 +34,8 @@ struct program_info {
 
 /* Fills every option's value. Sets *exit_now when --help or --version was
  * given (and has printed what they print). */
-nb_err config_parse(const struct program_info *prog, struct option_def *opts, size_t n,
-                    int argc, char **argv, bool *exit_now) NB_WARN_UNUSED;
+nb_err config_parse(const struct program_info *prog, struct option_def *opts, size_t n, int argc,
+                    char **argv, bool *exit_now) NB_WARN_UNUSED;
 /* true/false (also yes/no, 1/0); a bad value is a usage error naming the
  * option and where it came from. */
 nb_err config_bool(const struct option_def *o, bool *out) NB_WARN_UNUSED;

@@ -10,7 +10,7 @@
 #ifndef NB_ERROR_H
 #define NB_ERROR_H
 
-#define NB_WARN_UNUSED __attribute__((warn_unused_result))
+#define NB_WARN_UNUSED  __attribute__((warn_unused_result))
 #define NB_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 typedef enum nb_err {

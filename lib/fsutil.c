@@ -17,8 +17,7 @@ void fsutil_hide_temp(char *buf, size_t len, const char *path)
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path + 1) : 0;
 
-    snprintf(buf, len, "%.*s.%s.tmp-%ld", dirlen, path, slash ? slash + 1 : path,
-             (long)getpid());
+    snprintf(buf, len, "%.*s.%s.tmp-%ld", dirlen, path, slash ? slash + 1 : path, (long)getpid());
 }
 
 nb_err fsutil_mkdir_p(const char *dir, mode_t mode)
@@ -70,13 +69,13 @@ nb_err fsutil_remove_tree(const char *path)
     struct stat st;
 
     if (lstat(path, &st) != 0)
-        return errno == ENOENT ? NB_OK
-                               : nb_error(NB_ERR_LOCAL_IO, "unable to remove '%s': %s", path,
-                                          strerror(errno));
+        return errno == ENOENT
+                   ? NB_OK
+                   : nb_error(NB_ERR_LOCAL_IO, "unable to remove '%s': %s", path, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return unlink(path) == 0 ? NB_OK
-                                 : nb_error(NB_ERR_LOCAL_IO, "unable to remove '%s': %s", path,
-                                            strerror(errno));
+        return unlink(path) == 0
+                   ? NB_OK
+                   : nb_error(NB_ERR_LOCAL_IO, "unable to remove '%s': %s", path, strerror(errno));
     return nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) == 0 ? NB_OK : NB_ERR_LOCAL_IO;
 }
 
@@ -116,8 +115,7 @@ nb_err fsutil_copy_file(const char *src, const char *dst)
                         "unable to open '%s' for read: %s", src, strerror(errno));
     out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0) {
-        err = nb_error(NB_ERR_LOCAL_IO, "unable to open '%s' for write: %s", dst,
-                       strerror(errno));
+        err = nb_error(NB_ERR_LOCAL_IO, "unable to open '%s' for write: %s", dst, strerror(errno));
         goto out;
     }
     for (;;) {

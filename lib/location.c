@@ -146,8 +146,9 @@ nb_err location_parse(const char *bucket, const char *cloud_provider, struct loc
                         bucket);
     }
     if (!err && have_wanted && wanted != out->provider)
-        err = nb_error(NB_ERR_USAGE, "CLOUD_PROVIDER '%s' contradicts BUCKET '%s' (a %s location): "
-                                     "fix one of them or leave CLOUD_PROVIDER unset",
+        err = nb_error(NB_ERR_USAGE,
+                       "CLOUD_PROVIDER '%s' contradicts BUCKET '%s' (a %s location): "
+                       "fix one of them or leave CLOUD_PROVIDER unset",
                        cloud_provider, bucket, provider_name(out->provider));
     if (!err)
         err = make_display(out);

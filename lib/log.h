@@ -20,8 +20,8 @@ void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) NB_PRINTF(2, 3);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 
 /*
@@ -30,10 +30,10 @@ void log_msg(enum log_level level, const char *fmt, ...) NB_PRINTF(2, 3);
  * with bytes, rate and, when the total is known, the percentage.
  */
 struct progress {
-    const char *what;  /* "downloading neo4j/neo4j-...tar.gz" */
-    uint64_t total;    /* 0 when unknown */
+    const char *what; /* "downloading neo4j/neo4j-...tar.gz" */
+    uint64_t total;   /* 0 when unknown */
     uint64_t done;
-    double started;    /* monotonic seconds */
+    double started; /* monotonic seconds */
     double last_log;
     double interval;
 };

@@ -19,12 +19,11 @@ nb_err manifest_to_json(const struct manifest *m, char **out)
                      "sha256", m->sha256, "compression", compression_name(m->compression),
                      "encryption", "content", "bytes", (json_int_t)m->content_bytes, "files",
                      (json_int_t)m->content_files, "neo4j", "dialect", m->dialect, "version",
-                     m->neo4j_version, "backup_type", m->backup_type, "consistency",
-                     m->consistency, "tool", "name", "neo4j-backup", "version",
-                     m->tool_version, "created", m->created);
+                     m->neo4j_version, "backup_type", m->backup_type, "consistency", m->consistency,
+                     "tool", "name", "neo4j-backup", "version", m->tool_version, "created",
+                     m->created);
     if (!root)
-        return nb_error(NB_ERR_INTERNAL, "unable to build the manifest of '%s'",
-                        m->archive_name);
+        return nb_error(NB_ERR_INTERNAL, "unable to build the manifest of '%s'", m->archive_name);
     *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!*out)
@@ -87,8 +86,8 @@ nb_err manifest_parse(const char *text, size_t len, const char *where, struct ma
     }
     major = strtol(format + prefix + 1, &end, 10);
     if (end == format + prefix + 1 || (*end && *end != '.') || major < 1) {
-        err = nb_error(NB_ERR_INTEGRITY, "manifest '%s' has a malformed format '%s'", where,
-                       format);
+        err =
+            nb_error(NB_ERR_INTEGRITY, "manifest '%s' has a malformed format '%s'", where, format);
         goto out;
     }
     if (major > MANIFEST_FORMAT_MAJOR) {
@@ -102,11 +101,11 @@ nb_err manifest_parse(const char *text, size_t len, const char *where, struct ma
                        "{s:s, s:s, s:{s:s, s:I, s:s, s?s, s?o}, s?{s?I, s?I},"
                        " s?{s?s, s?s, s?s, s?s}, s?{s?s}, s?s}",
                        "database", &database, "timestamp", &timestamp, "archive", "name", &name,
-                       "bytes", &bytes, "sha256", &sha, "compression", &compression,
-                       "encryption", &encryption, "content", "bytes", &content_bytes, "files",
-                       &content_files, "neo4j", "dialect", &dialect, "version", &version,
-                       "backup_type", &type, "consistency", &consistency, "tool", "version",
-                       &tool_version, "created", &created) != 0) {
+                       "bytes", &bytes, "sha256", &sha, "compression", &compression, "encryption",
+                       &encryption, "content", "bytes", &content_bytes, "files", &content_files,
+                       "neo4j", "dialect", &dialect, "version", &version, "backup_type", &type,
+                       "consistency", &consistency, "tool", "version", &tool_version, "created",
+                       &created) != 0) {
         err = nb_error(NB_ERR_INTEGRITY, "manifest '%s' is incomplete: %s", where, jerr.text);
         goto out;
     }

@@ -12,9 +12,9 @@
 #include "error.h"
 #include "naming.h"
 
-#define MANIFEST_FORMAT_NAME "neo4j-backup-manifest"
+#define MANIFEST_FORMAT_NAME  "neo4j-backup-manifest"
 #define MANIFEST_FORMAT_MAJOR 1
-#define MANIFEST_MAX_BYTES (64 * 1024)
+#define MANIFEST_MAX_BYTES    (64 * 1024)
 
 struct manifest {
     char database[64];
@@ -25,12 +25,12 @@ struct manifest {
     enum compression compression;
     uint64_t content_bytes;
     uint64_t content_files;
-    char dialect[8];       /* "4.4" or "5" */
+    char dialect[8]; /* "4.4" or "5" */
     char neo4j_version[32];
-    char backup_type[16];  /* FULL, INCREMENTAL, DIFF, AUTO */
-    char consistency[8];   /* passed, failed, skipped */
+    char backup_type[16]; /* FULL, INCREMENTAL, DIFF, AUTO */
+    char consistency[8];  /* passed, failed, skipped */
     char tool_version[32];
-    char created[24];      /* 2026-11-24T13:05:07Z */
+    char created[24]; /* 2026-11-24T13:05:07Z */
 };
 
 /* Serialises m (indented JSON, trailing newline); *out is malloc'd. */

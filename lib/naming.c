@@ -74,8 +74,7 @@ const char *naming_suffix(enum object_kind kind)
     return "";
 }
 
-char *naming_object(char *buf, size_t len, const char *db, const char *stamp,
-                    enum object_kind kind)
+char *naming_object(char *buf, size_t len, const char *db, const char *stamp, enum object_kind kind)
 {
     int n = snprintf(buf, len, "%s/%s-%s%s", db, db, stamp, naming_suffix(kind));
     return n < 0 || (size_t)n >= len ? NULL : buf;

@@ -19,9 +19,9 @@
 
 #include "error.h"
 
-#define NAMING_LATEST "latest"
+#define NAMING_LATEST           "latest"
 #define NAMING_TIMESTAMP_FORMAT "%Y-%m-%d-%H:%M:%S"
-#define NAMING_TIMESTAMP_LEN 19
+#define NAMING_TIMESTAMP_LEN    19
 
 enum compression { COMPRESSION_GZIP, COMPRESSION_ZSTD };
 
@@ -40,9 +40,9 @@ bool naming_timestamp_valid(const char *ts);
  * letters, digits, '.', '-' or '_'. */
 bool naming_database_valid(const char *db);
 
-const char *compression_name(enum compression c);   /* "gzip" / "zstd" */
+const char *compression_name(enum compression c); /* "gzip" / "zstd" */
 enum object_kind naming_archive_kind(enum compression c);
-const char *naming_suffix(enum object_kind kind);   /* ".tar.gz", ... */
+const char *naming_suffix(enum object_kind kind); /* ".tar.gz", ... */
 
 /* "DB/DB-STAMP<suffix>" (STAMP a timestamp or "latest") into buf; returns
  * buf, or NULL when it does not fit. */

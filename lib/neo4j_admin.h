@@ -68,14 +68,12 @@ nb_err neo4j_admin_check_argv(const struct neo4j_admin *na, const struct backup_
                               struct argv_list *out) NB_WARN_UNUSED;
 nb_err neo4j_admin_restore_argv(const struct neo4j_admin *na, const struct restore_request *req,
                                 struct argv_list *out) NB_WARN_UNUSED;
-nb_err neo4j_admin_unbind_argv(const struct neo4j_admin *na,
-                               struct argv_list *out) NB_WARN_UNUSED;
+nb_err neo4j_admin_unbind_argv(const struct neo4j_admin *na, struct argv_list *out) NB_WARN_UNUSED;
 
 /* Runs argv with `env` ("NAME=value" strings, NULL-terminated, may be NULL)
  * added to ours; every output line goes to the log. *status is the exit
  * status (128 + signal when killed). NB_ERR_ADMIN only when it could not
  * run at all. */
-nb_err neo4j_admin_run(const struct argv_list *argv, char *const *env,
-                       int *status) NB_WARN_UNUSED;
+nb_err neo4j_admin_run(const struct argv_list *argv, char *const *env, int *status) NB_WARN_UNUSED;
 
 #endif

@@ -77,8 +77,7 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
     if (!err)
         err = verify(st, db, src, &stats);
     if (!err)
-        log_info("[%s] staged %llu files (%llu bytes)", db,
-                 (unsigned long long)stats.content_files,
+        log_info("[%s] staged %llu files (%llu bytes)", db, (unsigned long long)stats.content_files,
                  (unsigned long long)stats.content_bytes);
     return err;
 }

@@ -40,8 +40,7 @@ int main(int argc, char **argv)
         err = restore_database(&run, db, &outcome);
         if (err) {
             log_error("[%s] %s", db, nb_errmsg());
-            log_info("summary: %s: failed, exit %d (%s)", db, nb_exit_code(err),
-                     nb_strerror(err));
+            log_info("summary: %s: failed, exit %d (%s)", db, nb_exit_code(err), nb_strerror(err));
             if (status == EXIT_OK)
                 status = nb_exit_code(err);
         } else {

@@ -38,17 +38,15 @@ static struct option_def options[OPT_COUNT] = {
     [OPT_FORCE_OVERWRITE] = {"force-overwrite", "FORCE_OVERWRITE", OPTION_BOOL, "false", NULL,
                              "replace a database that exists in DATA_DIR (writes made since "
                              "the backup are lost)"},
-    [OPT_PURGE_ON_COMPLETE] = {"purge-on-complete", "PURGE_ON_COMPLETE", OPTION_BOOL, "true",
-                               NULL, "remove the staging folder DATA_DIR/.restore when done"},
+    [OPT_PURGE_ON_COMPLETE] = {"purge-on-complete", "PURGE_ON_COMPLETE", OPTION_BOOL, "true", NULL,
+                               "remove the staging folder DATA_DIR/.restore when done"},
     [OPT_BACKUP_SET_DIR] = {"backup-set-dir", "BACKUP_SET_DIR", OPTION_STRING, NULL, "PATH",
                             "the set's folder inside the archive (default: backups/DB, "
                             "data/DB or the single top-level folder)"},
-    [OPT_MISSING_BACKUP] = {"missing-backup", "MISSING_BACKUP", OPTION_STRING, "fail",
-                            "fail|skip",
+    [OPT_MISSING_BACKUP] = {"missing-backup", "MISSING_BACKUP", OPTION_STRING, "fail", "fail|skip",
                             "when the bucket holds no backup: fail (exit 3) or skip (start "
                             "empty)"},
-    [OPT_DATA_DIR] = {"data-dir", "DATA_DIR", OPTION_STRING, "/data", "DIR",
-                      "Neo4j's data volume"},
+    [OPT_DATA_DIR] = {"data-dir", "DATA_DIR", OPTION_STRING, "/data", "DIR", "Neo4j's data volume"},
     [OPT_UNBIND] = {"unbind", "UNBIND", OPTION_BOOL, "false", NULL,
                     "unbind the cluster member before restore (4.4 cluster; a last resort "
                     "on 5+)"},
@@ -59,9 +57,8 @@ static struct option_def options[OPT_COUNT] = {
                    "who restored files belong to, when run as root"},
     [OPT_NEO4J_ADMIN] = {"neo4j-admin", "NEO4J_ADMIN", OPTION_STRING, "neo4j-admin", "PROGRAM",
                          "the neo4j-admin program"},
-    [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING,
-                                 NULL, "4.4|5",
-                                 "force the command set instead of reading --version"},
+    [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING, NULL,
+                                 "4.4|5", "force the command set instead of reading --version"},
 };
 
 static const struct program_info program = {
@@ -86,8 +83,8 @@ static nb_err parse_owner(const char *value, uid_t *uid, gid_t *gid)
 
 static bool safe_relative(const char *p)
 {
-    if (p[0] == '/' || strcmp(p, "..") == 0 || strncmp(p, "../", 3) == 0 ||
-        strstr(p, "/../") || (strlen(p) >= 3 && strcmp(p + strlen(p) - 3, "/..") == 0))
+    if (p[0] == '/' || strcmp(p, "..") == 0 || strncmp(p, "../", 3) == 0 || strstr(p, "/../") ||
+        (strlen(p) >= 3 && strcmp(p + strlen(p) - 3, "/..") == 0))
         return false;
     return true;
 }
@@ -106,8 +103,8 @@ nb_err restore_options(int argc, char **argv, struct restore_config *cfg, bool *
                               &cfg->loc)))
         return err;
     if ((err = config_databases(&options[OPT_DATABASE], &cfg->databases, &cfg->n_databases)) ||
-        (err = config_credentials(&options[OPT_CREDENTIALS], cfg->loc.provider,
-                                  &cfg->credentials)) ||
+        (err =
+             config_credentials(&options[OPT_CREDENTIALS], cfg->loc.provider, &cfg->credentials)) ||
         (err = config_bool(&options[OPT_FORCE_OVERWRITE], &cfg->force_overwrite)) ||
         (err = config_bool(&options[OPT_PURGE_ON_COMPLETE], &cfg->purge_on_complete)) ||
         (err = config_bool(&options[OPT_UNBIND], &cfg->unbind)) ||

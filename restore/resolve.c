@@ -102,9 +102,8 @@ static nb_err not_found(struct storage *st, const char *db, const char *timestam
                         "%s-latest.tar.gz): check BUCKET and DATABASE, or set "
                         "MISSING_BACKUP=skip to start this database empty",
                         db, storage_url(st, db), db, db);
-    return nb_error(NB_ERR_NOT_FOUND,
-                    "no backup of '%s' taken at %s in %s; the sets there are: %s", db, timestamp,
-                    storage_url(st, db), sl.text);
+    return nb_error(NB_ERR_NOT_FOUND, "no backup of '%s' taken at %s in %s; the sets there are: %s",
+                    db, timestamp, storage_url(st, db), sl.text);
 }
 
 nb_err restore_resolve(struct storage *st, const char *db, const char *timestamp,

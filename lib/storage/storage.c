@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "storage/file/file.h"
+#include "storage/gcs/gcs.h"
 
 /* One line per provider. */
 static const struct storage_driver *const drivers[] = {
     &file_driver,
+    &gcs_driver,
 };
 
 struct storage {
@@ -182,8 +184,7 @@ nb_err storage_read_full(struct storage_reader *r, void *buf, size_t len, size_t
     return NB_OK;
 }
 
-nb_err storage_read_small(struct storage *s, const char *name, size_t max, char **buf,
-                          size_t *len)
+nb_err storage_read_small(struct storage *s, const char *name, size_t max, char **buf, size_t *len)
 {
     struct storage_reader *r = NULL;
     char *data = malloc(max + 2);

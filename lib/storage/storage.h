@@ -29,16 +29,16 @@
 #include "error.h"
 #include "location.h"
 
-#define STORAGE_MSG_OPEN_READ "unable to open '%s' for read"
-#define STORAGE_MSG_READ "unable to read '%s'"
+#define STORAGE_MSG_OPEN_READ  "unable to open '%s' for read"
+#define STORAGE_MSG_READ       "unable to read '%s'"
 #define STORAGE_MSG_OPEN_WRITE "unable to open '%s' for write"
-#define STORAGE_MSG_WRITE "unable to write '%s'"
-#define STORAGE_MSG_COMMIT "unable to complete '%s'"
-#define STORAGE_MSG_STAT "unable to stat '%s'"
-#define STORAGE_MSG_LIST "unable to list '%s'"
-#define STORAGE_MSG_COPY "unable to copy '%s' to '%s'"
-#define STORAGE_MSG_REMOVE "unable to remove '%s'"
-#define STORAGE_MSG_MISSING "'%s' does not exist"
+#define STORAGE_MSG_WRITE      "unable to write '%s'"
+#define STORAGE_MSG_COMMIT     "unable to complete '%s'"
+#define STORAGE_MSG_STAT       "unable to stat '%s'"
+#define STORAGE_MSG_LIST       "unable to list '%s'"
+#define STORAGE_MSG_COPY       "unable to copy '%s' to '%s'"
+#define STORAGE_MSG_REMOVE     "unable to remove '%s'"
+#define STORAGE_MSG_MISSING    "'%s' does not exist"
 
 /* Feature mask of a driver. */
 enum {

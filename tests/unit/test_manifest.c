@@ -51,8 +51,12 @@ static nb_err parse(const char *json)
     return manifest_parse(json, strlen(json), "t", &m);
 }
 
-#define SHA "\"" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "\""
-#define ARCH(extra) "\"archive\": {\"name\": \"neo4j-x.tar.gz\", \"bytes\": 1, \"sha256\": " SHA extra "}"
+#define SHA                                                                                        \
+    "\""                                                                                           \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"                             \
+    "\""
+#define ARCH(extra)                                                                                \
+    "\"archive\": {\"name\": \"neo4j-x.tar.gz\", \"bytes\": 1, \"sha256\": " SHA extra "}"
 
 static void test_refusals(void)
 {

@@ -49,8 +49,8 @@ static void test_parse_archive(void)
     CHECK(naming_parse_archive("neo4j-2026-11-24-13:05:00.tar.zst", "neo4j", stamp, &c));
     CHECK(c == COMPRESSION_ZSTD);
     CHECK(!naming_parse_archive("neo4j/neo4j-latest.tar.gz", "neo4j", stamp, &c));
-    CHECK(!naming_parse_archive("neo4j/neo4j-2026-11-24-13:05:00.manifest.json", "neo4j", stamp,
-                                &c));
+    CHECK(
+        !naming_parse_archive("neo4j/neo4j-2026-11-24-13:05:00.manifest.json", "neo4j", stamp, &c));
     CHECK(!naming_parse_archive("neo4j/neo4jx-2026-11-24-13:05:00.tar.gz", "neo4j", stamp, &c));
 }
 
@@ -63,7 +63,8 @@ static void test_database_names(void)
     CHECK(!naming_database_valid("1db"));
     CHECK(!naming_database_valid("db/x"));
     CHECK(!naming_database_valid("../etc"));
-    CHECK(!naming_database_valid("a234567890123456789012345678901234567890123456789012345678901234"));
+    CHECK(
+        !naming_database_valid("a234567890123456789012345678901234567890123456789012345678901234"));
 }
 
 static void check_location(const char *bucket, const char *provider, enum provider want,
@@ -90,7 +91,8 @@ static void test_locations(void)
     check_location("gs://bucket/path/", NULL, PROVIDER_GCS, "bucket", "path", "gs://bucket/path");
     check_location("gs://bucket", "gcp", PROVIDER_GCS, "bucket", "", "gs://bucket");
     check_location("s3://b//a//b/", NULL, PROVIDER_S3, "b", "a/b", "s3://b/a/b");
-    check_location("azb://container/p", NULL, PROVIDER_AZURE, "container", "p", "azb://container/p");
+    check_location("azb://container/p", NULL, PROVIDER_AZURE, "container", "p",
+                   "azb://container/p");
     check_location("container/p", "azure", PROVIDER_AZURE, "container", "p", "azb://container/p");
     check_location("https://acct.blob.core.windows.net/c/x/y", NULL, PROVIDER_AZURE, "c", "x/y",
                    "azb://c/x/y");

@@ -18,13 +18,12 @@ char *file_path(const struct file_session *fs, const char *key)
     char *path = malloc(len);
 
     if (path)
-        snprintf(path, len, "%s%s%s", fs->root,
-                 fs->root[strlen(fs->root) - 1] == '/' ? "" : "/", key);
+        snprintf(path, len, "%s%s%s", fs->root, fs->root[strlen(fs->root) - 1] == '/' ? "" : "/",
+                 key);
     return path;
 }
 
-static nb_err file_open(const struct location *loc, const struct storage_options *opts,
-                        void **data)
+static nb_err file_open(const struct location *loc, const struct storage_options *opts, void **data)
 {
     struct file_session *fs;
     struct stat st;

@@ -90,8 +90,7 @@ static void file_abort(struct storage_writer *w)
     file_writer_free(fw);
 }
 
-nb_err file_open_write(void *data, const char *key, uint64_t size_hint,
-                       struct storage_writer **out)
+nb_err file_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out)
 {
     struct file_writer *fw = calloc(1, sizeof(*fw));
     nb_err err;
