@@ -10,6 +10,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "naming.h"
+#include "storage/pipeline.h"
 
 /* Streams `dir` into the object `name`; nothing appears under the name
  * unless the whole archive was written. */
@@ -25,7 +26,9 @@ static nb_err upload_dir(struct storage *st, const char *dir, const char *entry_
     snprintf(what, sizeof(what), "%s", storage_url(st, name));
     if ((err = fsutil_tree_size(dir, &bytes, &files)))
         return err;
-    if ((err = storage_open_write(st, name, bytes, &w)))
+    /* An upload thread takes the archive while the next bytes compress. */
+    if ((err = storage_open_write(st, name, bytes, &w)) ||
+        (err = storage_write_behind(w, PIPELINE_CHUNK_SIZE, PIPELINE_CHUNKS, &w)))
         return err;
     log_info("uploading %s (%llu files, %llu bytes before %s)", what, (unsigned long long)files,
              (unsigned long long)bytes, compression_name(opts->compression));

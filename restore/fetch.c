@@ -7,6 +7,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "restore.h"
+#include "storage/pipeline.h"
 
 /* Free space must hold what extraction writes, each file rounded up to a
  * block (DESIGN section 4: content.bytes). */
@@ -69,7 +70,9 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
         return err;
     snprintf(what, sizeof(what), "%s", storage_url(st, src->archive));
     log_info("[%s] downloading %s into %s", db, what, staging);
-    if ((err = storage_open_read(st, src->archive, 0, 0, &r)))
+    /* A download thread keeps up to PIPELINE_CHUNKS MiB ahead of extraction. */
+    if ((err = storage_open_read(st, src->archive, 0, 0, &r)) ||
+        (err = storage_prefetch(r, PIPELINE_CHUNK_SIZE, PIPELINE_CHUNKS, &r)))
         return err;
     err = archive_extract(r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,
                           what, &stats);

@@ -15,8 +15,9 @@ kill_restore_halfway() {
   local pid=$!
   wait_for_file "$STANDIN_HANG_READY"
   # the pod is killed: the tool and neo4j-admin die at once
-  pkill -9 -P "$pid" || true
-  kill -9 "$pid"
+  local children
+  children=$(pgrep -P "$pid" || true)
+  kill -9 "$pid" $children
   wait "$pid" || true
   unset STANDIN_HANG STANDIN_HANG_READY
 }

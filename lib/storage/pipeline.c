@@ -1,0 +1,341 @@
+#include "storage/pipeline.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The queue both wrappers share: `count` full chunks from `head`. */
+struct queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char **data;
+    size_t *len;
+    size_t chunk_size;
+    unsigned n, head, count;
+    bool done; /* the producer will add nothing more */
+    bool stop; /* the consumer gave up: the producer must stop */
+    nb_err err;
+    char errmsg[2048];
+};
+
+static nb_err queue_init(struct queue *q, size_t chunk_size, unsigned n)
+{
+    memset(q, 0, sizeof(*q));
+    q->data = calloc(n, sizeof(*q->data));
+    q->len = calloc(n, sizeof(*q->len));
+    if (!q->data || !q->len)
+        goto fail;
+    for (unsigned i = 0; i < n; i++) {
+        q->data[i] = malloc(chunk_size);
+        if (!q->data[i])
+            goto fail;
+    }
+    q->chunk_size = chunk_size;
+    q->n = n;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    return NB_OK;
+fail:
+    for (unsigned i = 0; q->data && i < n; i++)
+        free(q->data[i]);
+    free(q->data);
+    free(q->len);
+    return NB_ERR_NOMEM;
+}
+
+static void queue_free(struct queue *q)
+{
+    for (unsigned i = 0; i < q->n; i++)
+        free(q->data[i]);
+    free(q->data);
+    free(q->len);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+}
+
+/* Records an error of this thread for the other one. Call with mu held. */
+static void queue_fail(struct queue *q, nb_err err)
+{
+    if (!q->err) {
+        q->err = err;
+        snprintf(q->errmsg, sizeof(q->errmsg), "%s", nb_errmsg());
+    }
+    pthread_cond_broadcast(&q->cv);
+}
+
+/* Re-records the other thread's error in this one's message buffer. */
+static nb_err queue_error(struct queue *q)
+{
+    return nb_error(q->err, "%s", q->errmsg);
+}
+
+/* Waits for a free slot; returns its index, or -1 when told to stop. */
+static int queue_reserve(struct queue *q)
+{
+    int slot;
+
+    pthread_mutex_lock(&q->mu);
+    while (q->count == q->n && !q->stop && !q->err)
+        pthread_cond_wait(&q->cv, &q->mu);
+    slot = q->stop || q->err ? -1 : (int)((q->head + q->count) % q->n);
+    pthread_mutex_unlock(&q->mu);
+    return slot;
+}
+
+static void queue_push(struct queue *q, size_t len)
+{
+    pthread_mutex_lock(&q->mu);
+    q->len[(q->head + q->count) % q->n] = len;
+    q->count++;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Waits for a full chunk; false when the queue is drained and done (or
+ * failed, with nothing left before the failure). */
+static bool queue_wait_full(struct queue *q)
+{
+    bool full;
+
+    pthread_mutex_lock(&q->mu);
+    while (q->count == 0 && !q->done && !q->err && !q->stop)
+        pthread_cond_wait(&q->cv, &q->mu);
+    full = q->count > 0 && !q->stop;
+    pthread_mutex_unlock(&q->mu);
+    return full;
+}
+
+static void queue_pop(struct queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->head = (q->head + 1) % q->n;
+    q->count--;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void queue_finish(struct queue *q, bool stop)
+{
+    pthread_mutex_lock(&q->mu);
+    if (stop)
+        q->stop = true;
+    else
+        q->done = true;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- prefetching reader ------------------------------------------------ */
+
+struct prefetch {
+    struct storage_reader base;
+    struct storage_reader *inner;
+    struct queue q;
+    pthread_t thread;
+    size_t pos; /* consumed bytes of the head chunk */
+};
+
+static void *prefetch_main(void *arg)
+{
+    struct prefetch *p = arg;
+    int slot;
+
+    while ((slot = queue_reserve(&p->q)) >= 0) {
+        size_t got = 0;
+        nb_err err = storage_read_full(p->inner, p->q.data[slot], p->q.chunk_size, &got);
+        if (err) {
+            pthread_mutex_lock(&p->q.mu);
+            queue_fail(&p->q, err);
+            pthread_mutex_unlock(&p->q.mu);
+            break;
+        }
+        if (got == 0)
+            break;
+        queue_push(&p->q, got);
+        if (got < p->q.chunk_size)
+            break; /* storage_read_full stops short only at the end */
+    }
+    queue_finish(&p->q, false);
+    return NULL;
+}
+
+static nb_err prefetch_read(struct storage_reader *r, void *buf, size_t len, size_t *got)
+{
+    struct prefetch *p = (struct prefetch *)r;
+    struct queue *q = &p->q;
+    size_t n;
+
+    *got = 0;
+    if (!queue_wait_full(q))
+        return q->err ? queue_error(q) : NB_OK;
+    n = q->len[q->head] - p->pos;
+    if (n > len)
+        n = len;
+    memcpy(buf, q->data[q->head] + p->pos, n);
+    p->pos += n;
+    if (p->pos == q->len[q->head]) {
+        p->pos = 0;
+        queue_pop(q);
+    }
+    *got = n;
+    return NB_OK;
+}
+
+static void prefetch_close(struct storage_reader *r)
+{
+    struct prefetch *p = (struct prefetch *)r;
+
+    queue_finish(&p->q, true);
+    pthread_join(p->thread, NULL);
+    p->inner->close(p->inner);
+    queue_free(&p->q);
+    free(p);
+}
+
+nb_err storage_prefetch(struct storage_reader *inner, size_t chunk_size, unsigned chunks,
+                        struct storage_reader **out)
+{
+    struct prefetch *p = calloc(1, sizeof(*p));
+
+    if (!p || queue_init(&p->q, chunk_size, chunks) != NB_OK) {
+        free(p);
+        inner->close(inner);
+        return NB_ERR_NOMEM;
+    }
+    p->inner = inner;
+    p->base.read = prefetch_read;
+    p->base.close = prefetch_close;
+    p->base.size = inner->size;
+    if (pthread_create(&p->thread, NULL, prefetch_main, p) != 0) {
+        queue_free(&p->q);
+        free(p);
+        inner->close(inner);
+        return nb_error(NB_ERR_INTERNAL, "unable to start the download thread");
+    }
+    *out = &p->base;
+    return NB_OK;
+}
+
+/* ---- write-behind writer ----------------------------------------------- */
+
+struct behind {
+    struct storage_writer base;
+    struct storage_writer *inner;
+    struct queue q;
+    pthread_t thread;
+    int slot;    /* the chunk being filled, or -1 */
+    size_t fill; /* its bytes */
+};
+
+static void *behind_main(void *arg)
+{
+    struct behind *b = arg;
+    struct queue *q = &b->q;
+
+    while (queue_wait_full(q)) {
+        nb_err err = b->inner->write(b->inner, q->data[q->head], q->len[q->head]);
+        if (err) {
+            pthread_mutex_lock(&q->mu);
+            queue_fail(q, err);
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        queue_pop(q);
+    }
+    return NULL;
+}
+
+static nb_err behind_flush(struct behind *b)
+{
+    if (b->slot >= 0 && b->fill > 0) {
+        queue_push(&b->q, b->fill);
+        b->slot = -1;
+        b->fill = 0;
+    }
+    return NB_OK;
+}
+
+static nb_err behind_write(struct storage_writer *w, const void *buf, size_t len)
+{
+    struct behind *b = (struct behind *)w;
+    const char *p = buf;
+
+    while (len > 0) {
+        size_t n;
+        if (b->slot < 0) {
+            b->slot = queue_reserve(&b->q);
+            if (b->slot < 0)
+                return queue_error(&b->q);
+        }
+        n = b->q.chunk_size - b->fill;
+        if (n > len)
+            n = len;
+        memcpy(b->q.data[b->slot] + b->fill, p, n);
+        b->fill += n;
+        p += n;
+        len -= n;
+        if (b->fill == b->q.chunk_size)
+            behind_flush(b);
+    }
+    return NB_OK;
+}
+
+static void behind_free(struct behind *b)
+{
+    queue_free(&b->q);
+    free(b);
+}
+
+static nb_err behind_commit(struct storage_writer *w)
+{
+    struct behind *b = (struct behind *)w;
+    nb_err err;
+
+    (void)behind_flush(b);
+    queue_finish(&b->q, false);
+    pthread_join(b->thread, NULL);
+    if (b->q.err) {
+        err = queue_error(&b->q);
+        b->inner->abort(b->inner);
+    } else {
+        err = b->inner->commit(b->inner);
+    }
+    behind_free(b);
+    return err;
+}
+
+static void behind_abort(struct storage_writer *w)
+{
+    struct behind *b = (struct behind *)w;
+
+    queue_finish(&b->q, true);
+    pthread_join(b->thread, NULL);
+    b->inner->abort(b->inner);
+    behind_free(b);
+}
+
+nb_err storage_write_behind(struct storage_writer *inner, size_t chunk_size, unsigned chunks,
+                            struct storage_writer **out)
+{
+    struct behind *b = calloc(1, sizeof(*b));
+
+    if (!b || queue_init(&b->q, chunk_size, chunks) != NB_OK) {
+        free(b);
+        inner->abort(inner);
+        return NB_ERR_NOMEM;
+    }
+    b->inner = inner;
+    b->slot = -1;
+    b->base.write = behind_write;
+    b->base.commit = behind_commit;
+    b->base.abort = behind_abort;
+    if (pthread_create(&b->thread, NULL, behind_main, b) != 0) {
+        queue_free(&b->q);
+        free(b);
+        inner->abort(inner);
+        return nb_error(NB_ERR_INTERNAL, "unable to start the upload thread");
+    }
+    *out = &b->base;
+    return NB_OK;
+}
