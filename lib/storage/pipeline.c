@@ -136,6 +136,22 @@ struct prefetch {
     size_t pos; /* consumed bytes of the head chunk */
 };
 
+/* Fills one chunk; bytes read before an error are kept (*got). */
+static nb_err fill_chunk(struct storage_reader *r, char *buf, size_t len, size_t *got)
+{
+    *got = 0;
+    while (*got < len) {
+        size_t n = 0;
+        nb_err err = r->read(r, buf + *got, len - *got, &n);
+        if (err)
+            return err;
+        if (n == 0)
+            break;
+        *got += n;
+    }
+    return NB_OK;
+}
+
 static void *prefetch_main(void *arg)
 {
     struct prefetch *p = arg;
@@ -143,18 +159,17 @@ static void *prefetch_main(void *arg)
 
     while ((slot = queue_reserve(&p->q)) >= 0) {
         size_t got = 0;
-        nb_err err = storage_read_full(p->inner, p->q.data[slot], p->q.chunk_size, &got);
+        nb_err err = fill_chunk(p->inner, p->q.data[slot], p->q.chunk_size, &got);
+        if (got > 0)
+            queue_push(&p->q, got);
         if (err) {
             pthread_mutex_lock(&p->q.mu);
             queue_fail(&p->q, err);
             pthread_mutex_unlock(&p->q.mu);
             break;
         }
-        if (got == 0)
-            break;
-        queue_push(&p->q, got);
         if (got < p->q.chunk_size)
-            break; /* storage_read_full stops short only at the end */
+            break; /* the end of the object */
     }
     queue_finish(&p->q, false);
     return NULL;
