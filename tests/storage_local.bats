@@ -19,13 +19,12 @@ setup() {
 @test "restore: an unreadable object exits 4 naming it" {
   run neo4j-backup --timestamp=2026-01-01-00:00:00
   assert_success
-  rm "$W/bucket/neo4j/neo4j-2026-01-01-00:00:00.tar.gz"
-  mkdir "$W/bucket/neo4j/neo4j-2026-01-01-00:00:00.tar.gz"
+  rm "$W/bucket/neo4j/neo4j-latest.manifest.json"
+  mkdir "$W/bucket/neo4j/neo4j-latest.manifest.json"
   run neo4j-restore
   echo "$output"
-  assert_failure
-  [ "$status" -eq 4 ] || [ "$status" -eq 5 ]
-  assert_output --partial "neo4j-2026-01-01-00:00:00.tar.gz"
+  assert_failure 4
+  assert_output --partial "unable to open '$W/bucket/neo4j/neo4j-latest.manifest.json' for read"
   [ -z "$(ls -A "$DATA_DIR")" ]
 }
 
