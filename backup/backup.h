@@ -5,15 +5,13 @@
 #include <stdbool.h>
 
 #include "archive_io.h"
+#include "config.h"
 #include "location.h"
 #include "neo4j_admin.h"
 #include "storage/storage.h"
 
 struct backup_config {
-    struct location loc;
-    char *credentials;
-    char **databases;
-    size_t n_databases;
+    struct config_target target; /* BUCKET, DATABASE, credentials */
     const char *neo4j_addr;
     const char *heap_size;
     const char *page_cache;

@@ -28,10 +28,10 @@ int main(int argc, char **argv)
         backup_config_free(&cfg);
         return err ? nb_exit_code(err) : EXIT_OK;
     }
-    sopts.credentials_file = cfg.credentials;
+    sopts.credentials_file = cfg.target.credentials;
     err = neo4j_admin_detect(&admin, cfg.admin_program, cfg.admin_dialect);
     if (!err)
-        err = storage_open(&cfg.loc, &sopts, &st);
+        err = storage_open(&cfg.target.loc, &sopts, &st);
     if (err) {
         log_error("%s", nb_errmsg());
         backup_config_free(&cfg);
@@ -43,11 +43,11 @@ int main(int argc, char **argv)
     else
         naming_timestamp(time(NULL), stamp);
     log_info("backing up %zu database(s) from %s to %s as %s (neo4j-admin %s, dialect %s)",
-             cfg.n_databases, cfg.neo4j_addr, cfg.loc.display, stamp, admin.version,
+             cfg.target.n_databases, cfg.neo4j_addr, cfg.target.loc.display, stamp, admin.version,
              dialect_name(admin.dialect));
 
-    for (size_t i = 0; i < cfg.n_databases; i++) {
-        const char *db = cfg.databases[i];
+    for (size_t i = 0; i < cfg.target.n_databases; i++) {
+        const char *db = cfg.target.databases[i];
         struct backup_result res;
         double started = monotonic_seconds();
 

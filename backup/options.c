@@ -35,17 +35,12 @@ enum {
 };
 
 static struct option_def options[OPT_COUNT] = {
-    [OPT_BUCKET] = {"bucket", "BUCKET", OPTION_STRING, NULL, "URL",
-                    "where backups go: gs://, s3://, azb://, file:///path"},
-    [OPT_DATABASE] = {"database", "DATABASE", OPTION_STRING, "neo4j,system", "LIST",
-                      "comma list of databases to back up"},
-    [OPT_CLOUD_PROVIDER] = {"cloud-provider", "CLOUD_PROVIDER", OPTION_STRING, NULL, "NAME",
-                            "gcp, aws, azure or local; optional when BUCKET's scheme says it"},
+    [OPT_BUCKET] = CONFIG_OPTION_BUCKET("go"),
+    [OPT_DATABASE] = CONFIG_OPTION_DATABASE("back up"),
+    [OPT_CLOUD_PROVIDER] = CONFIG_OPTION_CLOUD_PROVIDER,
     [OPT_NEO4J_ADDR] = {"neo4j-addr", "NEO4J_ADDR", OPTION_STRING, NULL, "HOST:PORT",
                         "the backup address of the live Neo4j, e.g. my-neo4j:6362"},
-    [OPT_CREDENTIALS] = {"credentials", "CREDENTIALS_FILE", OPTION_STRING, NULL, "FILE",
-                         "credentials file (default: GOOGLE_APPLICATION_CREDENTIALS for GCS, "
-                         "else /credentials/credentials when present, else ambient identity)"},
+    [OPT_CREDENTIALS] = CONFIG_OPTION_CREDENTIALS,
     [OPT_HEAP_SIZE] = {"heap-size", "HEAP_SIZE", OPTION_STRING, "2G", "SIZE",
                        "heap of neo4j-admin (passed as HEAP_SIZE)"},
     [OPT_PAGE_CACHE] = {"page-cache", "PAGE_CACHE", OPTION_STRING, "2G", "SIZE",
@@ -77,10 +72,8 @@ static struct option_def options[OPT_COUNT] = {
                                "compressor level; 0 picks gzip 6, zstd 3"},
     [OPT_COMPRESSION_THREADS] = {"compression-threads", "COMPRESSION_THREADS", OPTION_STRING, "0",
                                  "N", "zstd worker threads; 0 uses every core"},
-    [OPT_NEO4J_ADMIN] = {"neo4j-admin", "NEO4J_ADMIN", OPTION_STRING, "neo4j-admin", "PROGRAM",
-                         "the neo4j-admin program"},
-    [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING, NULL,
-                                 "4.4|5", "force the command set instead of reading --version"},
+    [OPT_NEO4J_ADMIN] = CONFIG_OPTION_NEO4J_ADMIN,
+    [OPT_NEO4J_ADMIN_DIALECT] = CONFIG_OPTION_NEO4J_ADMIN_DIALECT,
     [OPT_BACKUP_TIMESTAMP] = {"timestamp", "BACKUP_TIMESTAMP", OPTION_STRING, NULL, "STAMP",
                               "stamp the sets YYYY-MM-DD-HH:MM:SS instead of now (UTC); an "
                               "existing set is never overwritten"},
@@ -102,14 +95,10 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
     err = config_parse(&program, options, OPT_COUNT, argc, argv, exit_now);
     if (err || *exit_now)
         return err;
-    if ((err = config_required(&options[OPT_BUCKET])) ||
-        (err = location_parse(options[OPT_BUCKET].value, options[OPT_CLOUD_PROVIDER].value,
-                              &cfg->loc)))
+    if ((err = config_target(&options[OPT_BUCKET], &options[OPT_CLOUD_PROVIDER],
+                             &options[OPT_DATABASE], &options[OPT_CREDENTIALS], &cfg->target)))
         return err;
-    if ((err = config_databases(&options[OPT_DATABASE], &cfg->databases, &cfg->n_databases)) ||
-        (err = config_required(&options[OPT_NEO4J_ADDR])) ||
-        (err =
-             config_credentials(&options[OPT_CREDENTIALS], cfg->loc.provider, &cfg->credentials)) ||
+    if ((err = config_required(&options[OPT_NEO4J_ADDR])) ||
         (err = config_bool(&options[OPT_FALLBACK_TO_FULL], &cfg->fallback_to_full)) ||
         (err = config_bool(&options[OPT_CHECK_CONSISTENCY], &cfg->check_consistency)) ||
         (err = config_bool(&options[OPT_CHECK_INDEXES], &cfg->check_indexes)) ||
@@ -161,7 +150,5 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
 
 void backup_config_free(struct backup_config *cfg)
 {
-    location_free(&cfg->loc);
-    free(cfg->credentials);
-    config_free_list(cfg->databases, cfg->n_databases);
+    config_target_free(&cfg->target);
 }

@@ -251,3 +251,27 @@ nb_err config_credentials(const struct option_def *o, enum provider provider, ch
     *path = strdup(file);
     return *path ? NB_OK : NB_ERR_NOMEM;
 }
+
+nb_err config_target(const struct option_def *bucket, const struct option_def *provider,
+                     const struct option_def *database, const struct option_def *credentials,
+                     struct config_target *out)
+{
+    nb_err err;
+
+    memset(out, 0, sizeof(*out));
+    if ((err = config_required(bucket)) ||
+        (err = location_parse(bucket->value, provider->value, &out->loc)))
+        return err;
+    if ((err = config_databases(database, &out->databases, &out->n_databases)) ||
+        (err = config_credentials(credentials, out->loc.provider, &out->credentials)))
+        config_target_free(out);
+    return err;
+}
+
+void config_target_free(struct config_target *t)
+{
+    location_free(&t->loc);
+    config_free_list(t->databases, t->n_databases);
+    free(t->credentials);
+    memset(t, 0, sizeof(*t));
+}

@@ -57,4 +57,50 @@ nb_err config_credentials(const struct option_def *o, enum provider provider,
 
 #define TOOL_VERSION "0.1.0"
 
+/* The settings both programs share, for their option tables. */
+#define CONFIG_OPTION_BUCKET(verb)                                                                 \
+    {                                                                                              \
+        "bucket", "BUCKET", OPTION_STRING, NULL, "URL",                                            \
+            "where backups " verb ": gs://, s3://, azb://, file:///path"                           \
+    }
+#define CONFIG_OPTION_DATABASE(verb)                                                               \
+    {                                                                                              \
+        "database", "DATABASE", OPTION_STRING, "neo4j,system", "LIST",                             \
+            "comma list of databases to " verb                                                     \
+    }
+#define CONFIG_OPTION_CLOUD_PROVIDER                                                               \
+    {                                                                                              \
+        "cloud-provider", "CLOUD_PROVIDER", OPTION_STRING, NULL, "NAME",                           \
+            "gcp, aws, azure or local; optional when BUCKET's scheme says it"                      \
+    }
+#define CONFIG_OPTION_CREDENTIALS                                                                  \
+    {                                                                                              \
+        "credentials", "CREDENTIALS_FILE", OPTION_STRING, NULL, "FILE",                            \
+            "credentials file (default: GOOGLE_APPLICATION_CREDENTIALS for GCS, else "             \
+            "/credentials/credentials when present, else ambient identity)"                        \
+    }
+#define CONFIG_OPTION_NEO4J_ADMIN                                                                  \
+    {                                                                                              \
+        "neo4j-admin", "NEO4J_ADMIN", OPTION_STRING, "neo4j-admin", "PROGRAM",                     \
+            "the neo4j-admin program"                                                              \
+    }
+#define CONFIG_OPTION_NEO4J_ADMIN_DIALECT                                                          \
+    {                                                                                              \
+        "neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING, NULL, "4.4|5",                \
+            "force the command set instead of reading --version"                                   \
+    }
+
+/* Where and what: BUCKET (with CLOUD_PROVIDER), DATABASE and the credentials
+ * file, validated together. */
+struct config_target {
+    struct location loc;
+    char **databases;
+    size_t n_databases;
+    char *credentials;
+};
+nb_err config_target(const struct option_def *bucket, const struct option_def *provider,
+                     const struct option_def *database, const struct option_def *credentials,
+                     struct config_target *out) NB_WARN_UNUSED;
+void config_target_free(struct config_target *t);
+
 #endif

@@ -30,11 +30,11 @@ static void purge_staging(const struct restore_config *cfg, const char *staging)
 
 static nb_err open_storage(struct restore_run *run)
 {
-    struct storage_options opts = {.credentials_file = run->cfg->credentials};
+    struct storage_options opts = {.credentials_file = run->cfg->target.credentials};
 
     if (run->storage)
         return NB_OK;
-    return storage_open(&run->cfg->loc, &opts, &run->storage);
+    return storage_open(&run->cfg->target.loc, &opts, &run->storage);
 }
 
 nb_err restore_database(struct restore_run *run, const char *db, enum restore_outcome *outcome)

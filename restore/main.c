@@ -28,11 +28,11 @@ int main(int argc, char **argv)
     }
     memset(&run, 0, sizeof(run));
     run.cfg = &cfg;
-    log_info("restoring %zu database(s) from %s (%s) into %s", cfg.n_databases, cfg.loc.display,
-             cfg.timestamp, cfg.data_dir);
+    log_info("restoring %zu database(s) from %s (%s) into %s", cfg.target.n_databases,
+             cfg.target.loc.display, cfg.timestamp, cfg.data_dir);
 
-    for (size_t i = 0; i < cfg.n_databases; i++) {
-        const char *db = cfg.databases[i];
+    for (size_t i = 0; i < cfg.target.n_databases; i++) {
+        const char *db = cfg.target.databases[i];
         enum restore_outcome outcome = OUTCOME_RESTORED;
         double started = monotonic_seconds();
 

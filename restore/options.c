@@ -27,12 +27,9 @@ enum {
 };
 
 static struct option_def options[OPT_COUNT] = {
-    [OPT_BUCKET] = {"bucket", "BUCKET", OPTION_STRING, NULL, "URL",
-                    "where backups are: gs://, s3://, azb://, file:///path"},
-    [OPT_DATABASE] = {"database", "DATABASE", OPTION_STRING, "neo4j,system", "LIST",
-                      "comma list of databases to restore"},
-    [OPT_CLOUD_PROVIDER] = {"cloud-provider", "CLOUD_PROVIDER", OPTION_STRING, NULL, "NAME",
-                            "gcp, aws, azure or local; optional when BUCKET's scheme says it"},
+    [OPT_BUCKET] = CONFIG_OPTION_BUCKET("are"),
+    [OPT_DATABASE] = CONFIG_OPTION_DATABASE("restore"),
+    [OPT_CLOUD_PROVIDER] = CONFIG_OPTION_CLOUD_PROVIDER,
     [OPT_TIMESTAMP] = {"timestamp", "TIMESTAMP", OPTION_STRING, "latest", "STAMP",
                        "latest, or a set's YYYY-MM-DD-HH:MM:SS"},
     [OPT_FORCE_OVERWRITE] = {"force-overwrite", "FORCE_OVERWRITE", OPTION_BOOL, "false", NULL,
@@ -50,15 +47,11 @@ static struct option_def options[OPT_COUNT] = {
     [OPT_UNBIND] = {"unbind", "UNBIND", OPTION_BOOL, "false", NULL,
                     "unbind the cluster member before restore (4.4 cluster; a last resort "
                     "on 5+)"},
-    [OPT_CREDENTIALS] = {"credentials", "CREDENTIALS_FILE", OPTION_STRING, NULL, "FILE",
-                         "credentials file (default: GOOGLE_APPLICATION_CREDENTIALS for GCS, "
-                         "else /credentials/credentials when present, else ambient identity)"},
+    [OPT_CREDENTIALS] = CONFIG_OPTION_CREDENTIALS,
     [OPT_OWNER] = {"owner", "NEO4J_OWNER", OPTION_STRING, "7474:7474", "UID:GID",
                    "who restored files belong to, when run as root"},
-    [OPT_NEO4J_ADMIN] = {"neo4j-admin", "NEO4J_ADMIN", OPTION_STRING, "neo4j-admin", "PROGRAM",
-                         "the neo4j-admin program"},
-    [OPT_NEO4J_ADMIN_DIALECT] = {"neo4j-admin-dialect", "NEO4J_ADMIN_DIALECT", OPTION_STRING, NULL,
-                                 "4.4|5", "force the command set instead of reading --version"},
+    [OPT_NEO4J_ADMIN] = CONFIG_OPTION_NEO4J_ADMIN,
+    [OPT_NEO4J_ADMIN_DIALECT] = CONFIG_OPTION_NEO4J_ADMIN_DIALECT,
 };
 
 static const struct program_info program = {
@@ -98,14 +91,10 @@ nb_err restore_options(int argc, char **argv, struct restore_config *cfg, bool *
     err = config_parse(&program, options, OPT_COUNT, argc, argv, exit_now);
     if (err || *exit_now)
         return err;
-    if ((err = config_required(&options[OPT_BUCKET])) ||
-        (err = location_parse(options[OPT_BUCKET].value, options[OPT_CLOUD_PROVIDER].value,
-                              &cfg->loc)))
+    if ((err = config_target(&options[OPT_BUCKET], &options[OPT_CLOUD_PROVIDER],
+                             &options[OPT_DATABASE], &options[OPT_CREDENTIALS], &cfg->target)))
         return err;
-    if ((err = config_databases(&options[OPT_DATABASE], &cfg->databases, &cfg->n_databases)) ||
-        (err =
-             config_credentials(&options[OPT_CREDENTIALS], cfg->loc.provider, &cfg->credentials)) ||
-        (err = config_bool(&options[OPT_FORCE_OVERWRITE], &cfg->force_overwrite)) ||
+    if ((err = config_bool(&options[OPT_FORCE_OVERWRITE], &cfg->force_overwrite)) ||
         (err = config_bool(&options[OPT_PURGE_ON_COMPLETE], &cfg->purge_on_complete)) ||
         (err = config_bool(&options[OPT_UNBIND], &cfg->unbind)) ||
         (err = parse_owner(options[OPT_OWNER].value, &cfg->owner_uid, &cfg->owner_gid)))
@@ -143,7 +132,5 @@ nb_err restore_options(int argc, char **argv, struct restore_config *cfg, bool *
 
 void restore_config_free(struct restore_config *cfg)
 {
-    location_free(&cfg->loc);
-    free(cfg->credentials);
-    config_free_list(cfg->databases, cfg->n_databases);
+    config_target_free(&cfg->target);
 }

@@ -5,16 +5,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "location.h"
 #include "manifest.h"
 #include "neo4j_admin.h"
 #include "storage/storage.h"
 
 struct restore_config {
-    struct location loc;
-    char *credentials;
-    char **databases;
-    size_t n_databases;
+    struct config_target target; /* BUCKET, DATABASE, credentials */
     const char *timestamp; /* "latest" or a TIMESTAMP */
     bool force_overwrite;
     bool purge_on_complete;
