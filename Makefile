@@ -84,9 +84,15 @@ demo: deps all
 bench: deps all
 	@scripts/bench.sh
 
+# Image tags match the charts' default: <version>-neo4j<series>; each image
+# carries the neo4j-admin of its Neo4j series.
+VERSION = $(shell sed -n 's/^#define TOOL_VERSION "\(.*\)"/\1/p' lib/config.h)
 images:
-	docker build -f docker/neo4j-backup.Dockerfile -t neo4j-backup:$(shell git describe --always 2>/dev/null || echo dev) .
-	docker build -f docker/neo4j-restore.Dockerfile -t neo4j-restore:$(shell git describe --always 2>/dev/null || echo dev) .
+	for tool in neo4j-backup neo4j-restore; do \
+	  docker build -f docker/$$tool.Dockerfile -t $$tool:$(VERSION)-neo4j5.26 . && \
+	  docker build --build-arg NEO4J_IMAGE=neo4j:4.4-enterprise \
+	    -f docker/$$tool.Dockerfile -t $$tool:$(VERSION)-neo4j4.4 . || exit 1; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
