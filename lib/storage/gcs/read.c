@@ -1,0 +1,499 @@
+/*
+ * The GCS driver: streamed, optionally ranged, reads.
+ *
+ * A pull model over curl's multi interface: read() drives the transfer
+ * only until some bytes are there, so memory stays one small ring whatever
+ * the object's size. The write callback stores body bytes in the ring and
+ * pauses the transfer (CURL_WRITEFUNC_PAUSE) when the ring is full; read()
+ * empties the ring first and unpauses.
+ *
+ * A transfer that fails part-way (connection cut, stall, 5xx before the
+ * body) is resumed with "Range: bytes=N-" from the first byte not yet
+ * received, pinned to the object's generation, so no byte is returned
+ * twice or skipped; retries are bounded by the shared retry policy and
+ * start afresh once a resumed transfer made progress.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "storage/gcs/gcs.h"
+
+#define GCS_RING_SIZE   (256u << 10)
+#define GCS_ERRBODY_MAX 2048
+#define GCS_POLL_MS     1000
+
+struct gcs_reader {
+    struct storage_reader base;
+    struct gcs_session *gs;
+    char name[1200]; /* gs://bucket/key, for messages */
+    char *url;       /* ...?alt=media */
+    char generation[32];
+    uint64_t next; /* object offset of the next byte to receive */
+    uint64_t end;  /* object offset where the read ends (exclusive); UINT64_MAX: not known yet */
+    bool eof;
+
+    CURLM *multi;
+    CURL *easy;
+    struct curl_slist *headers;
+    bool attached; /* easy is in multi */
+    bool done;     /* the transfer finished; result tells how */
+    CURLcode result;
+    long status;
+    bool headers_done;
+    bool paused;
+    uint64_t skip;         /* leading body bytes to drop (a 200 to a ranged request) */
+    bool headers_done_now; /* the headers ended during this pump */
+    bool range_ok;         /* the answer's body starts at or before rd->next */
+    uint64_t total;        /* the object's size per the answer; UINT64_MAX: not told */
+    char hdr[16384];
+    size_t hdr_len;
+    char errbody[GCS_ERRBODY_MAX];
+    size_t errbody_len;
+    char curl_error[CURL_ERROR_SIZE];
+
+    char *ring;
+    size_t cap, head, len;
+
+    struct http_retry retry;
+    uint64_t retry_mark; /* `next` when the retry sequence started */
+    bool refreshed;
+};
+
+/* ---- the ring ---- */
+
+static bool ring_fits(const struct gcs_reader *rd, size_t n)
+{
+    return rd->cap - rd->len >= n;
+}
+
+static void ring_put(struct gcs_reader *rd, const char *data, size_t n)
+{
+    size_t tail = (rd->head + rd->len) % rd->cap;
+    size_t first = rd->cap - tail < n ? rd->cap - tail : n;
+
+    memcpy(rd->ring + tail, data, first);
+    memcpy(rd->ring, data + first, n - first);
+    rd->len += n;
+}
+
+static size_t ring_get(struct gcs_reader *rd, char *out, size_t n)
+{
+    size_t first;
+
+    if (n > rd->len)
+        n = rd->len;
+    first = rd->cap - rd->head < n ? rd->cap - rd->head : n;
+    memcpy(out, rd->ring + rd->head, first);
+    memcpy(out + first, rd->ring, n - first);
+    rd->head = (rd->head + n) % rd->cap;
+    rd->len -= n;
+    if (rd->len == 0)
+        rd->head = 0;
+    return n;
+}
+
+/* An empty ring grows for a callback chunk larger than it (rare: curl
+ * hands over at most CURL_MAX_WRITE_SIZE bytes at a time). */
+static bool ring_grow(struct gcs_reader *rd, size_t n)
+{
+    char *p = realloc(rd->ring, n);
+
+    if (!p)
+        return false;
+    rd->ring = p;
+    rd->cap = n;
+    rd->head = 0;
+    return true;
+}
+
+/* ---- curl callbacks ---- */
+
+/* The answer's headers are in, before any of its body: where does the
+ * body start? A 206 from its Content-Range, a 200 from the object's start
+ * (a server may ignore Range); bytes before rd->next are dropped. */
+static void headers_end(struct gcs_reader *rd)
+{
+    char v[128];
+    uint64_t a = 0, b = 0;
+
+    rd->range_ok = true;
+    rd->total = UINT64_MAX;
+    if (rd->status == 206) {
+        rd->range_ok = http_header_get(rd->hdr, "Content-Range", v, sizeof(v)) &&
+                       http_parse_content_range(v, &a, &b, &rd->total) && a != UINT64_MAX &&
+                       a <= rd->next;
+        rd->skip = rd->range_ok ? rd->next - a : 0;
+    } else if (rd->status == 200) {
+        rd->skip = rd->next;
+        if (http_header_get(rd->hdr, "Content-Length", v, sizeof(v)))
+            rd->total = strtoull(v, NULL, 10);
+    }
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct gcs_reader *rd = ctx;
+    size_t n = size * nmemb;
+    long status;
+
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        rd->hdr_len = 0;
+        rd->headers_done = false;
+        if (sscanf(data, "HTTP/%*s %ld", &status) == 1)
+            rd->status = status;
+    } else if ((n == 2 && data[0] == '\r') || (n == 1 && data[0] == '\n')) {
+        if (rd->status >= 200) {
+            rd->headers_done = rd->headers_done_now = true;
+            headers_end(rd);
+        }
+        return n;
+    }
+    if (rd->hdr_len + n < sizeof(rd->hdr)) {
+        memcpy(rd->hdr + rd->hdr_len, data, n);
+        rd->hdr_len += n;
+        rd->hdr[rd->hdr_len] = '\0';
+    }
+    return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct gcs_reader *rd = ctx;
+    size_t n = size * nmemb, drop, take;
+
+    if (rd->status != 200 && rd->status != 206) {
+        if (GCS_ERRBODY_MAX - 1 == rd->errbody_len)
+            return n;
+        size_t keep = GCS_ERRBODY_MAX - 1 - rd->errbody_len;
+        if (keep > n)
+            keep = n;
+        memcpy(rd->errbody + rd->errbody_len, data, keep);
+        rd->errbody_len += keep;
+        rd->errbody[rd->errbody_len] = '\0';
+        return n;
+    }
+    if (!rd->range_ok)
+        return 0; /* ends the transfer: accept_answer() says why */
+    /* Work out what this chunk adds before changing anything: a paused
+     * chunk is handed over again. */
+    drop = rd->skip < n ? (size_t)rd->skip : n;
+    take = n - drop;
+    if (rd->end != UINT64_MAX && take > rd->end - rd->next)
+        take = (size_t)(rd->end - rd->next);
+    if (!ring_fits(rd, take)) {
+        if (rd->len > 0 || !ring_grow(rd, take)) {
+            rd->paused = true;
+            return CURL_WRITEFUNC_PAUSE;
+        }
+    }
+    rd->skip -= drop;
+    ring_put(rd, data + drop, take);
+    rd->next += take;
+    return n;
+}
+
+/* ---- one transfer ---- */
+
+static void transfer_stop(struct gcs_reader *rd)
+{
+    if (rd->attached)
+        curl_multi_remove_handle(rd->multi, rd->easy);
+    rd->attached = false;
+    curl_slist_free_all(rd->headers);
+    rd->headers = NULL;
+}
+
+static nb_err transfer_start(struct gcs_reader *rd, bool refresh)
+{
+    char range[80], url[8192], what[1300];
+    struct curl_slist *h = NULL;
+    struct http_request req = {
+        .method = "GET", .url = url, .what = what, .auth = &rd->gs->http_auth};
+    nb_err err;
+
+    snprintf(what, sizeof(what), "GET %s", rd->name);
+    snprintf(url, sizeof(url), "%s%s%s", rd->url, rd->generation[0] ? "&generation=" : "",
+             rd->generation);
+    if (rd->end != UINT64_MAX)
+        snprintf(range, sizeof(range), "Range: bytes=%" PRIu64 "-%" PRIu64, rd->next, rd->end - 1);
+    else
+        snprintf(range, sizeof(range), "Range: bytes=%" PRIu64 "-", rd->next);
+    /* No Range for a whole object from its start: a plain 200. */
+    if ((rd->next > 0 || rd->end != UINT64_MAX) && !(h = curl_slist_append(NULL, range)))
+        return NB_ERR_NOMEM;
+    req.headers = h;
+    err = http_setup(rd->easy, &req, refresh, &rd->headers);
+    curl_slist_free_all(h);
+    if (err)
+        return nb_error_context(err, STORAGE_MSG_READ, rd->name);
+    curl_easy_setopt(rd->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(rd->easy, CURLOPT_WRITEDATA, rd);
+    curl_easy_setopt(rd->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(rd->easy, CURLOPT_HEADERDATA, rd);
+    curl_easy_setopt(rd->easy, CURLOPT_ERRORBUFFER, rd->curl_error);
+    rd->curl_error[0] = '\0';
+    rd->status = 0;
+    rd->headers_done = rd->done = rd->paused = false;
+    rd->result = CURLE_OK;
+    rd->hdr_len = rd->errbody_len = 0;
+    rd->errbody[0] = rd->hdr[0] = '\0';
+    rd->skip = 0;
+    rd->range_ok = false;
+    if (curl_multi_add_handle(rd->multi, rd->easy) != CURLM_OK)
+        return nb_error(NB_ERR_INTERNAL, STORAGE_MSG_READ ": curl_multi_add_handle failed",
+                        rd->name);
+    rd->attached = true;
+    return NB_OK;
+}
+
+/* Moves the transfer on: whatever is ready, else waits up to a second. */
+static nb_err pump(struct gcs_reader *rd)
+{
+    int running = 0, left = 0;
+    CURLMsg *msg;
+    CURLMcode mc = curl_multi_perform(rd->multi, &running);
+
+    while ((msg = curl_multi_info_read(rd->multi, &left)) != NULL) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == rd->easy) {
+            rd->done = true;
+            rd->result = msg->data.result;
+        }
+    }
+    /* Wait for the socket only when nothing came: a paused transfer's socket
+     * is not watched, so polling then would sleep the whole timeout. */
+    if (mc == CURLM_OK && !rd->done && running && !rd->len && !rd->paused && !rd->headers_done_now)
+        mc = curl_multi_poll(rd->multi, NULL, 0, GCS_POLL_MS, NULL);
+    rd->headers_done_now = false;
+    if (mc != CURLM_OK)
+        return nb_error(NB_ERR_INTERNAL, STORAGE_MSG_READ ": %s", rd->name,
+                        curl_multi_strerror(mc));
+    return NB_OK;
+}
+
+/* Pumps until the answer's headers are in (or the transfer ended). */
+static nb_err await_headers(struct gcs_reader *rd)
+{
+    nb_err err = NB_OK;
+
+    while (!err && !rd->done && !rd->headers_done)
+        err = pump(rd);
+    return err;
+}
+
+/* Pumps an error answer to its end, for its message. */
+static nb_err await_done(struct gcs_reader *rd)
+{
+    nb_err err = NB_OK;
+
+    while (!err && !rd->done)
+        err = pump(rd);
+    return err;
+}
+
+static void why_failed(const struct gcs_reader *rd, char *why, size_t len)
+{
+    if (rd->done && rd->result != CURLE_OK)
+        snprintf(why, len, "%s",
+                 rd->curl_error[0] ? rd->curl_error : curl_easy_strerror(rd->result));
+    else if (rd->status && rd->status != 200 && rd->status != 206)
+        snprintf(why, len, "HTTP %ld", rd->status);
+    else
+        snprintf(why, len, "the connection ended at byte %" PRIu64 " of %" PRIu64, rd->next,
+                 rd->end);
+}
+
+/* A 200/206 answer: checks where it starts, learns the size and pins the
+ * generation. */
+static nb_err accept_answer(struct gcs_reader *rd, bool first)
+{
+    char v[128];
+
+    if (!rd->range_ok)
+        return nb_error(NB_ERR_STORAGE,
+                        STORAGE_MSG_READ ": the answer to a ranged read has no usable "
+                                         "Content-Range",
+                        rd->name);
+    if (first && rd->total != UINT64_MAX) {
+        rd->base.size = rd->total;
+        if (rd->end == UINT64_MAX || rd->end > rd->total)
+            rd->end = rd->total;
+    }
+    if (first && http_header_get(rd->hdr, "x-goog-generation", v, sizeof(v)) &&
+        strspn(v, "0123456789") == strlen(v) && strlen(v) < sizeof(rd->generation))
+        snprintf(rd->generation, sizeof(rd->generation), "%s", v);
+    return NB_OK;
+}
+
+/* 416: the range starts at the object's end (an empty read) or beyond. */
+static nb_err accept_empty(struct gcs_reader *rd)
+{
+    char v[128];
+    uint64_t a, b, total;
+
+    if (http_header_get(rd->hdr, "Content-Range", v, sizeof(v)) &&
+        http_parse_content_range(v, &a, &b, &total) && total != UINT64_MAX && rd->next == total) {
+        rd->base.size = total;
+        rd->end = total;
+        rd->eof = true;
+        return NB_OK;
+    }
+    return nb_error(NB_ERR_STORAGE, STORAGE_MSG_READ ": byte %" PRIu64 " is past its end", rd->name,
+                    rd->next);
+}
+
+/*
+ * Starts a transfer at rd->next and waits for its answer, retrying
+ * connection failures, 408, 429 and 5xx, and a 401 once with a new token.
+ * `first`: the opening request (size and generation are learnt from it).
+ */
+static nb_err begin(struct gcs_reader *rd, bool first)
+{
+    bool refresh = false;
+
+    for (;;) {
+        char why[CURL_ERROR_SIZE + 64], ra[64];
+        double retry_after = -1;
+        nb_err err = transfer_start(rd, refresh);
+
+        refresh = false;
+        if (!err)
+            err = await_headers(rd);
+        if (err)
+            return err;
+        if (rd->headers_done && (rd->status == 200 || rd->status == 206))
+            return accept_answer(rd, first);
+        if (rd->headers_done && rd->status == 416)
+            return (err = await_done(rd)) ? err : accept_empty(rd);
+        if (rd->status == 401 && !rd->refreshed) {
+            log_info("%s: HTTP 401, fetching a new token and trying again", rd->name);
+            rd->refreshed = refresh = true;
+            transfer_stop(rd);
+            continue;
+        }
+        if ((err = await_done(rd)))
+            return err;
+        if (rd->result != CURLE_OK) {
+            if (!http_curl_retryable(rd->result))
+                return nb_error(NB_ERR_STORAGE, STORAGE_MSG_READ ": %s", rd->name,
+                                rd->curl_error[0] ? rd->curl_error
+                                                  : curl_easy_strerror(rd->result));
+        } else if (!http_status_retryable(rd->status)) {
+            if (!first && rd->status == 404 && rd->generation[0])
+                return nb_error(NB_ERR_STORAGE,
+                                STORAGE_MSG_READ ": it was replaced or removed during the read",
+                                rd->name);
+            return gcs_fail_status(rd->gs, rd->status, rd->errbody,
+                                   first ? STORAGE_MSG_OPEN_READ : STORAGE_MSG_READ, rd->name);
+        }
+        why_failed(rd, why, sizeof(why));
+        if (http_header_get(rd->hdr, "Retry-After", ra, sizeof(ra)))
+            retry_after = http_parse_retry_after(ra, (double)time(NULL));
+        transfer_stop(rd);
+        if (!http_retry_wait(&rd->retry, rd->name, why, retry_after))
+            return nb_error(NB_ERR_STORAGE, STORAGE_MSG_READ ": %s (gave up after %u retries)",
+                            rd->name, why, rd->retry.retries);
+    }
+}
+
+/* The transfer ended: the end of the read, or a cut to resume from. */
+static nb_err finish_or_resume(struct gcs_reader *rd)
+{
+    char why[CURL_ERROR_SIZE + 64];
+
+    if (rd->end != UINT64_MAX ? rd->next >= rd->end : rd->result == CURLE_OK) {
+        transfer_stop(rd);
+        rd->end = rd->next;
+        rd->eof = true;
+        return NB_OK;
+    }
+    why_failed(rd, why, sizeof(why));
+    transfer_stop(rd);
+    if (rd->result != CURLE_OK && !http_curl_retryable(rd->result))
+        return nb_error(NB_ERR_STORAGE, STORAGE_MSG_READ ": %s", rd->name, why);
+    /* Progress since the last failure starts a new sequence of retries. */
+    if (rd->next > rd->retry_mark)
+        http_retry_start(&rd->retry, NULL);
+    rd->retry_mark = rd->next;
+    if (!http_retry_wait(&rd->retry, rd->name, why, -1))
+        return nb_error(NB_ERR_STORAGE, STORAGE_MSG_READ ": %s (gave up after %u retries)",
+                        rd->name, why, rd->retry.retries);
+    log_info("%s: resuming the download at byte %" PRIu64, rd->name, rd->next);
+    rd->refreshed = false;
+    return begin(rd, false);
+}
+
+static nb_err gcs_read(struct storage_reader *r, void *buf, size_t len, size_t *got)
+{
+    struct gcs_reader *rd = (struct gcs_reader *)r;
+    nb_err err;
+
+    *got = 0;
+    if (len == 0)
+        return NB_OK;
+    for (;;) {
+        if (rd->len) {
+            *got = ring_get(rd, buf, len);
+            return NB_OK;
+        }
+        if (rd->eof)
+            return NB_OK;
+        if (rd->paused) {
+            rd->paused = false;
+            curl_easy_pause(rd->easy, CURLPAUSE_CONT);
+            continue;
+        }
+        err = rd->done ? finish_or_resume(rd) : pump(rd);
+        if (err)
+            return err;
+    }
+}
+
+static void gcs_read_close(struct storage_reader *r)
+{
+    struct gcs_reader *rd = (struct gcs_reader *)r;
+
+    transfer_stop(rd);
+    if (rd->easy)
+        curl_easy_cleanup(rd->easy);
+    if (rd->multi)
+        curl_multi_cleanup(rd->multi);
+    free(rd->url);
+    free(rd->ring);
+    free(rd);
+}
+
+nb_err gcs_open_read(void *data, const char *key, uint64_t offset, uint64_t length,
+                     struct storage_reader **out)
+{
+    struct gcs_session *gs = data;
+    struct gcs_reader *rd = calloc(1, sizeof(*rd));
+    nb_err err;
+
+    if (!rd)
+        return NB_ERR_NOMEM;
+    rd->base.read = gcs_read;
+    rd->base.close = gcs_read_close;
+    rd->gs = gs;
+    gcs_name(gs, key, rd->name, sizeof(rd->name));
+    rd->next = rd->retry_mark = offset;
+    rd->end = length ? offset + length : UINT64_MAX;
+    rd->cap = GCS_RING_SIZE;
+    if (!(rd->url = gcs_url(gs, "/storage/v1", key, "?alt=media")) ||
+        !(rd->ring = malloc(rd->cap)) || !(rd->multi = curl_multi_init()) ||
+        !(rd->easy = curl_easy_init())) {
+        gcs_read_close(&rd->base);
+        return NB_ERR_NOMEM;
+    }
+    http_retry_start(&rd->retry, NULL);
+    err = begin(rd, true);
+    if (err) {
+        gcs_read_close(&rd->base);
+        return err;
+    }
+    *out = &rd->base;
+    return NB_OK;
+}

@@ -1,0 +1,431 @@
+/*
+ * The GCS driver: streamed writes.
+ *
+ * Bytes are buffered up to one chunk (GCS_CHUNK_SIZE, default 8 MiB, a
+ * multiple of 256 KiB). An object that ends within its first chunk goes up
+ * in one media upload at commit. A larger one opens a resumable upload
+ * session when its first chunk fills, and each full chunk is PUT with
+ * "Content-Range: bytes A-B/(unknown)"; commit() sends the rest with the total,
+ * which makes the object visible all at once. A chunk that fails (a cut,
+ * 408, 429, 5xx) is not simply sent again: the session is asked what it
+ * holds (a "bytes * / *" status query) and the chunk is resent from there.
+ * abort() cancels the session (DELETE), so nothing appears under the name.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "storage/gcs/gcs.h"
+
+#define GCS_FIRST_BUFFER (64u << 10)
+
+struct gcs_writer {
+    struct storage_writer base;
+    struct gcs_session *gs;
+    char *key;
+    char name[1200]; /* gs://bucket/key */
+    char *session;   /* resumable session URI; NULL until a chunk must go */
+    char *buf;
+    size_t cap; /* allocated, grows up to gs->chunk_size */
+    size_t len;
+    uint64_t sent; /* bytes the session holds: the object offset of buf[0] */
+};
+
+static void writer_free(struct gcs_writer *w)
+{
+    free(w->key);
+    free(w->session);
+    free(w->buf);
+    free(w);
+}
+
+/* ---- the session ---- */
+
+static nb_err start_session(struct gcs_writer *w)
+{
+    struct gcs_session *gs = w->gs;
+    char *q = http_escape(w->key), *query = NULL, *url = NULL, *meta = NULL, what[1300];
+    char loc[4096];
+    struct curl_slist *h = NULL, *h2 = NULL;
+    struct http_response resp = {0};
+    json_t *obj;
+    nb_err err = NB_ERR_NOMEM;
+
+    snprintf(what, sizeof(what), "POST %s (start of a resumable upload)", w->name);
+    if (!q || !(query = malloc(strlen(q) + 64)))
+        goto out;
+    sprintf(query, "?uploadType=resumable&name=%s", q);
+    obj = json_pack("{s:s}", "name", w->key);
+    meta = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    if (!(url = gcs_url(gs, "/upload/storage/v1", NULL, query)) || !meta ||
+        !(h = curl_slist_append(NULL, "Content-Type: application/json; charset=UTF-8")) ||
+        !(h2 = curl_slist_append(h, "X-Upload-Content-Type: application/octet-stream")))
+        goto out;
+    h = h2;
+    err = gcs_call(gs, "POST", url, what, h, meta, strlen(meta), &resp);
+    if (err) {
+        err = nb_error_context(err, STORAGE_MSG_OPEN_WRITE, w->name);
+    } else if (resp.status != 200 && resp.status != 201) {
+        err = gcs_fail(gs, &resp, STORAGE_MSG_OPEN_WRITE, w->name);
+    } else if (!http_header_get(resp.headers, "Location", loc, sizeof(loc)) || !loc[0]) {
+        err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_OPEN_WRITE ": no upload session in the answer",
+                       w->name);
+    } else if (!(w->session = strdup(loc))) {
+        err = NB_ERR_NOMEM;
+    }
+out:
+    free(q);
+    free(query);
+    free(url);
+    free(meta);
+    curl_slist_free_all(h);
+    http_response_free(&resp);
+    return err;
+}
+
+/* What the session holds, from a 308's Range header ("bytes=0-N"). */
+static uint64_t persisted_of(const struct http_response *resp)
+{
+    char v[128];
+    uint64_t end;
+
+    if (http_header_get(resp->headers, "Range", v, sizeof(v)) && http_parse_range_end(v, &end))
+        return end + 1;
+    return 0;
+}
+
+/* The object's size in a final answer, to check that all bytes arrived. */
+static nb_err check_final(struct gcs_writer *w, const struct http_response *resp, uint64_t total)
+{
+    json_t *root = json_loads(resp->body ? resp->body : "", 0, NULL);
+    const char *size = json_string_value(json_object_get(root, "size"));
+    nb_err err = NB_OK;
+
+    if (size && strtoull(size, NULL, 10) != total)
+        err = nb_error(NB_ERR_STORAGE,
+                       STORAGE_MSG_COMMIT ": the stored object has %s bytes, %" PRIu64 " were sent",
+                       w->name, size, total);
+    json_decref(root);
+    return err;
+}
+
+/* Asks the session what it holds: *held bytes, or *complete. */
+static nb_err query_session(struct gcs_writer *w, bool final, uint64_t total, uint64_t *held,
+                            bool *complete, struct http_response *resp)
+{
+    char cr[96], what[1300];
+    struct curl_slist *h;
+    nb_err err;
+
+    if (final)
+        snprintf(cr, sizeof(cr), "Content-Range: bytes */%" PRIu64, total);
+    else
+        snprintf(cr, sizeof(cr), "Content-Range: bytes */*");
+    snprintf(what, sizeof(what), "PUT %s (upload status)", w->name);
+    if (!(h = curl_slist_append(NULL, cr)))
+        return NB_ERR_NOMEM;
+    http_response_free(resp);
+    err = gcs_call(w->gs, "PUT", w->session, what, h, "", 0, resp);
+    curl_slist_free_all(h);
+    if (err)
+        return nb_error_context(err, STORAGE_MSG_WRITE, w->name);
+    *complete = resp->status == 200 || resp->status == 201;
+    if (resp->status == 308) {
+        *held = persisted_of(resp);
+        return NB_OK;
+    }
+    if (*complete)
+        return NB_OK;
+    return gcs_fail(w->gs, resp, STORAGE_MSG_WRITE, w->name);
+}
+
+/* One PUT of buf[off..len). */
+static nb_err put_bytes(struct gcs_writer *w, size_t off, bool final, bool refresh,
+                        struct http_response *resp)
+{
+    uint64_t total = w->sent + w->len;
+    char cr[128], what[1300], totals[32];
+    struct curl_slist *h = NULL, *h2;
+    struct http_request req = {.method = "PUT",
+                               .url = w->session,
+                               .what = what,
+                               .body = w->buf + off,
+                               .body_len = w->len - off,
+                               .auth = &w->gs->http_auth,
+                               .refresh_auth = refresh};
+    nb_err err;
+
+    snprintf(totals, sizeof(totals), final ? "%" PRIu64 : "*", total);
+    if (off == w->len)
+        snprintf(cr, sizeof(cr), "Content-Range: bytes */%s", totals);
+    else
+        snprintf(cr, sizeof(cr), "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%s", w->sent + off,
+                 total - 1, totals);
+    snprintf(what, sizeof(what), "PUT %s (bytes %" PRIu64 "-%" PRIu64 ")", w->name, w->sent + off,
+             total);
+    if (!(h = curl_slist_append(NULL, cr)) ||
+        !(h2 = curl_slist_append(h, "Content-Type: application/octet-stream"))) {
+        curl_slist_free_all(h);
+        return NB_ERR_NOMEM;
+    }
+    req.headers = h2;
+    http_response_free(resp);
+    memset(resp, 0, sizeof(*resp));
+    err = http_send(w->gs->http, &req, resp);
+    curl_slist_free_all(h2);
+    return err;
+}
+
+/* Where to resend from, given what the session holds. A non-final chunk
+ * must stay a multiple of 256 KiB: resend from a boundary (the session
+ * drops what it already has). */
+static nb_err resume_offset(struct gcs_writer *w, uint64_t held, bool final, size_t *off)
+{
+    uint64_t end = w->sent + w->len;
+
+    if (held < w->sent || held > end)
+        return nb_error(NB_ERR_STORAGE,
+                        STORAGE_MSG_WRITE ": the upload session holds %" PRIu64
+                                          " bytes, expected between %" PRIu64 " and %" PRIu64
+                                          "; run it again",
+                        w->name, held, w->sent, end);
+    *off = (size_t)(held - w->sent);
+    if (!final)
+        *off -= *off % GCS_CHUNK_QUANTUM;
+    return NB_OK;
+}
+
+/*
+ * Sends buf[0..len) to the session: a full chunk, or (final) the rest and
+ * the total. Failed attempts are followed by a status query and a resend
+ * of what the session lacks, within the shared retry bounds.
+ */
+static nb_err put_chunk(struct gcs_writer *w, bool final)
+{
+    uint64_t total = w->sent + w->len, held = w->sent;
+    struct http_response resp = {0};
+    struct http_retry retry;
+    bool refresh = false, refreshed = false, complete = false;
+    size_t off = 0;
+    nb_err err;
+
+    http_retry_start(&retry, NULL);
+    for (;;) {
+        char why[CURL_ERROR_SIZE + 32], ra[64];
+        double retry_after = -1;
+
+        err = put_bytes(w, off, final, refresh, &resp);
+        refresh = false;
+        if (err && resp.curl == CURLE_OK) {
+            err = nb_error_context(err, STORAGE_MSG_WRITE, w->name); /* credentials */
+            break;
+        }
+        if (!err && final && (resp.status == 200 || resp.status == 201)) {
+            err = check_final(w, &resp, total);
+            break;
+        }
+        if (!err && resp.status == 308) {
+            uint64_t now_held = persisted_of(&resp);
+            if (!final && now_held == total)
+                break; /* the whole chunk is in */
+            if (now_held > held) {
+                /* It took part of the chunk: send the rest straight away. */
+                held = now_held;
+                if ((err = resume_offset(w, held, final, &off)))
+                    break;
+                continue;
+            }
+            snprintf(why, sizeof(why), "the session took no bytes");
+        } else if (!err && resp.status == 401 && !refreshed) {
+            log_info("%s: HTTP 401, fetching a new token and trying again", w->name);
+            refresh = refreshed = true;
+            continue;
+        } else if (!err && (resp.status == 404 || resp.status == 410)) {
+            err = nb_error(NB_ERR_STORAGE,
+                           STORAGE_MSG_WRITE ": the upload session expired or was cancelled "
+                                             "(HTTP %ld); run it again",
+                           w->name, resp.status);
+            break;
+        } else if (!err && !http_status_retryable(resp.status)) {
+            err = gcs_fail(w->gs, &resp, STORAGE_MSG_WRITE, w->name);
+            break;
+        } else if (err) {
+            if (!http_curl_retryable(resp.curl))
+                break;
+            snprintf(why, sizeof(why), "%s", resp.curl_error);
+        } else {
+            snprintf(why, sizeof(why), "HTTP %ld", resp.status);
+            if (http_header_get(resp.headers, "Retry-After", ra, sizeof(ra)))
+                retry_after = http_parse_retry_after(ra, (double)time(NULL));
+        }
+        if (!http_retry_wait(&retry, w->name, why, retry_after)) {
+            err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_WRITE ": %s (gave up after %u retries)",
+                           w->name, why, retry.retries);
+            break;
+        }
+        if ((err = query_session(w, final, total, &held, &complete, &resp)))
+            break;
+        if (complete) {
+            err = final ? check_final(w, &resp, total)
+                        : nb_error(NB_ERR_STORAGE,
+                                   STORAGE_MSG_WRITE ": the session ended before the last chunk",
+                                   w->name);
+            break;
+        }
+        if (!final && held == total)
+            break;
+        if ((err = resume_offset(w, held, final, &off)))
+            break;
+        log_info("%s: the upload session holds %" PRIu64 " bytes; resending from there", w->name,
+                 held);
+    }
+    http_response_free(&resp);
+    if (!err) {
+        w->sent = total;
+        w->len = 0;
+    }
+    return err;
+}
+
+/* ---- the writer ---- */
+
+static nb_err flush_chunk(struct gcs_writer *w)
+{
+    nb_err err;
+
+    if (!w->session && (err = start_session(w)))
+        return err;
+    return put_chunk(w, false);
+}
+
+static nb_err grow(struct gcs_writer *w)
+{
+    size_t want = w->cap * 2;
+    char *p;
+
+    if (want > w->gs->chunk_size)
+        want = w->gs->chunk_size;
+    if (!(p = realloc(w->buf, want)))
+        return nb_error(NB_ERR_NOMEM, STORAGE_MSG_WRITE ": out of memory", w->name);
+    w->buf = p;
+    w->cap = want;
+    return NB_OK;
+}
+
+static nb_err gcs_write(struct storage_writer *sw, const void *buf, size_t len)
+{
+    struct gcs_writer *w = (struct gcs_writer *)sw;
+    const char *p = buf;
+    nb_err err;
+
+    while (len > 0) {
+        size_t n;
+        if (w->len == w->cap && w->cap < w->gs->chunk_size && (err = grow(w)))
+            return err;
+        n = w->cap - w->len < len ? w->cap - w->len : len;
+        memcpy(w->buf + w->len, p, n);
+        w->len += n;
+        p += n;
+        len -= n;
+        if (w->len == w->gs->chunk_size && (err = flush_chunk(w)))
+            return err;
+    }
+    return NB_OK;
+}
+
+/* The whole object in one request (it fits in one chunk). */
+static nb_err media_upload(struct gcs_writer *w)
+{
+    char *q = http_escape(w->key), *query = NULL, *url = NULL, what[1300];
+    struct curl_slist *h = NULL;
+    struct http_response resp = {0};
+    nb_err err = NB_ERR_NOMEM;
+
+    snprintf(what, sizeof(what), "POST %s (%zu bytes)", w->name, w->len);
+    if (!q || !(query = malloc(strlen(q) + 32)))
+        goto out;
+    sprintf(query, "?uploadType=media&name=%s", q);
+    if (!(url = gcs_url(w->gs, "/upload/storage/v1", NULL, query)) ||
+        !(h = curl_slist_append(NULL, "Content-Type: application/octet-stream")))
+        goto out;
+    err = gcs_call(w->gs, "POST", url, what, h, w->buf ? w->buf : "", w->len, &resp);
+    if (err)
+        err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
+    else if (resp.status != 200 && resp.status != 201)
+        err = gcs_fail(w->gs, &resp, STORAGE_MSG_COMMIT, w->name);
+    else
+        err = check_final(w, &resp, w->len);
+out:
+    free(q);
+    free(query);
+    free(url);
+    curl_slist_free_all(h);
+    http_response_free(&resp);
+    return err;
+}
+
+static void cancel_session(struct gcs_writer *w)
+{
+    struct http_response resp = {0};
+    char what[1300];
+    struct http_request req = {
+        .method = "DELETE", .url = w->session, .what = what, .auth = &w->gs->http_auth};
+
+    snprintf(what, sizeof(what), "DELETE %s (cancel the upload)", w->name);
+    /* 499 is GCS's answer to a cancelled session. */
+    if (http_call(w->gs->http, &req, NULL, &resp) != NB_OK ||
+        (resp.status != 499 && resp.status != 204 && resp.status != 200 && resp.status != 404))
+        log_warn("%s: the upload session could not be cancelled (%s); GCS drops it within a "
+                 "week, nothing is visible under the name",
+                 w->name, resp.status ? "an HTTP error" : resp.curl_error);
+    http_response_free(&resp);
+}
+
+static nb_err gcs_commit(struct storage_writer *sw)
+{
+    struct gcs_writer *w = (struct gcs_writer *)sw;
+    nb_err err = w->session ? put_chunk(w, true) : media_upload(w);
+
+    if (err && w->session)
+        cancel_session(w);
+    writer_free(w);
+    return err;
+}
+
+static void gcs_abort(struct storage_writer *sw)
+{
+    struct gcs_writer *w = (struct gcs_writer *)sw;
+
+    if (w->session)
+        cancel_session(w);
+    writer_free(w);
+}
+
+nb_err gcs_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out)
+{
+    struct gcs_session *gs = data;
+    struct gcs_writer *w = calloc(1, sizeof(*w));
+
+    if (!w)
+        return NB_ERR_NOMEM;
+    w->gs = gs;
+    gcs_name(gs, key, w->name, sizeof(w->name));
+    /* Small objects need small buffers; big ones grow to a chunk. */
+    w->cap = size_hint && size_hint < GCS_FIRST_BUFFER ? (size_t)size_hint : GCS_FIRST_BUFFER;
+    if (w->cap > gs->chunk_size)
+        w->cap = gs->chunk_size;
+    if (!(w->key = strdup(key)) || !(w->buf = malloc(w->cap))) {
+        writer_free(w);
+        return NB_ERR_NOMEM;
+    }
+    w->base.write = gcs_write;
+    w->base.commit = gcs_commit;
+    w->base.abort = gcs_abort;
+    *out = &w->base;
+    return NB_OK;
+}
