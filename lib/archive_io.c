@@ -10,10 +10,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "log.h"
 
 #define IO_BUFFER_SIZE (256 * 1024)
+/* zstd's multi-threaded jobs: memory is a few times this per worker,
+ * whatever the level; libarchive's own zstd filter cannot bound it. */
+#define ZSTD_JOB_SIZE (2 * 1024 * 1024)
+#define ZSTD_DEFAULT_LEVEL 3
 
 struct stream_ctx {
     EVP_MD_CTX *md;
@@ -24,6 +29,9 @@ struct stream_ctx {
     struct storage_reader *r;
     char *buf;
     char label[4200];
+    ZSTD_CCtx *zstd; /* set when we compress with zstd ourselves */
+    char *zbuf;
+    size_t zbuf_size;
 };
 
 static nb_err stream_init(struct stream_ctx *sc, const char *verb, const char *what, uint64_t total)
@@ -52,6 +60,8 @@ static void stream_free(struct stream_ctx *sc)
 {
     EVP_MD_CTX_free(sc->md);
     free(sc->buf);
+    ZSTD_freeCCtx(sc->zstd);
+    free(sc->zbuf);
 }
 
 static void stream_account(struct stream_ctx *sc, const void *buf, size_t len)
@@ -63,44 +73,82 @@ static void stream_account(struct stream_ctx *sc, const void *buf, size_t len)
 
 /* ---- creating ---------------------------------------------------------- */
 
+/* Bytes of the finished stream: to storage, through the hash. */
+static nb_err emit(struct stream_ctx *sc, const void *buf, size_t len)
+{
+    nb_err err = sc->w->write(sc->w, buf, len);
+
+    if (!err)
+        stream_account(sc, buf, len);
+    return err;
+}
+
+/* Feeds tar bytes to zstd and emits what comes out; ZSTD_e_end finishes
+ * the frame. */
+static nb_err zstd_feed(struct stream_ctx *sc, const void *buf, size_t len, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = {buf, len, 0};
+
+    for (;;) {
+        ZSTD_outBuffer out = {sc->zbuf, sc->zbuf_size, 0};
+        size_t left = ZSTD_compressStream2(sc->zstd, &out, &in, mode);
+        nb_err err;
+
+        if (ZSTD_isError(left))
+            return nb_error(NB_ERR_INTERNAL, "zstd failed: %s", ZSTD_getErrorName(left));
+        if (out.pos > 0 && (err = emit(sc, sc->zbuf, out.pos)))
+            return err;
+        if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size)
+            return NB_OK;
+    }
+}
+
 static la_ssize_t write_cb(struct archive *a, void *ctx, const void *buf, size_t len)
 {
     struct stream_ctx *sc = ctx;
 
-    sc->err = sc->w->write(sc->w, buf, len);
+    sc->err = sc->zstd ? zstd_feed(sc, buf, len, ZSTD_e_continue) : emit(sc, buf, len);
     if (sc->err) {
         archive_set_error(a, EIO, "%s", nb_errmsg());
         return -1;
     }
-    stream_account(sc, buf, len);
     return (la_ssize_t)len;
 }
 
-static nb_err set_compression(struct archive *a, const struct archive_create_options *o)
+static nb_err start_zstd(struct stream_ctx *sc, const struct archive_create_options *o)
 {
-    char opt[64];
+    int level = o->level ? o->level : ZSTD_DEFAULT_LEVEL;
+
+    sc->zstd = ZSTD_createCCtx();
+    sc->zbuf_size = ZSTD_CStreamOutSize();
+    sc->zbuf = malloc(sc->zbuf_size);
+    if (!sc->zstd || !sc->zbuf)
+        return NB_ERR_NOMEM;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(sc->zstd, ZSTD_c_compressionLevel, level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(sc->zstd, ZSTD_c_checksumFlag, 1)))
+        return nb_error(NB_ERR_USAGE, "zstd level %d is not supported", level);
+    if (o->threads > 1 &&
+        !ZSTD_isError(ZSTD_CCtx_setParameter(sc->zstd, ZSTD_c_nbWorkers, o->threads)))
+        (void)ZSTD_CCtx_setParameter(sc->zstd, ZSTD_c_jobSize, ZSTD_JOB_SIZE);
+    return NB_OK;
+}
+
+/* gzip through libarchive's filter; zstd through libzstd (start_zstd). */
+static nb_err set_compression(struct archive *a, struct stream_ctx *sc,
+                              const struct archive_create_options *o)
+{
+    char opt[16];
     int r;
 
-    if (o->compression == COMPRESSION_ZSTD) {
-        r = archive_write_add_filter_zstd(a);
-        if (r == ARCHIVE_OK && o->level) {
-            snprintf(opt, sizeof(opt), "%d", o->level);
-            r = archive_write_set_filter_option(a, "zstd", "compression-level", opt);
-        }
-        if (r == ARCHIVE_OK && o->threads > 1) {
-            snprintf(opt, sizeof(opt), "%d", o->threads);
-            r = archive_write_set_filter_option(a, "zstd", "threads", opt);
-        }
-    } else {
-        r = archive_write_add_filter_gzip(a);
-        if (r == ARCHIVE_OK && o->level) {
-            snprintf(opt, sizeof(opt), "%d", o->level);
-            r = archive_write_set_filter_option(a, "gzip", "compression-level", opt);
-        }
+    if (o->compression == COMPRESSION_ZSTD)
+        return start_zstd(sc, o);
+    r = archive_write_add_filter_gzip(a);
+    if (r == ARCHIVE_OK && o->level) {
+        snprintf(opt, sizeof(opt), "%d", o->level);
+        r = archive_write_set_filter_option(a, "gzip", "compression-level", opt);
     }
     if (r != ARCHIVE_OK)
-        return nb_error(NB_ERR_USAGE, "compression %s (level %d, threads %d) is not supported: %s",
-                        compression_name(o->compression), o->level, o->threads,
+        return nb_error(NB_ERR_USAGE, "gzip level %d is not supported: %s", o->level,
                         archive_error_string(a));
     return NB_OK;
 }
@@ -143,7 +191,7 @@ nb_err archive_create(const char *src_dir, const char *entry_prefix,
         err = NB_ERR_NOMEM;
         goto out;
     }
-    err = set_compression(out, opts);
+    err = set_compression(out, &sc, opts);
     if (err)
         goto out;
     archive_write_set_format_pax_restricted(out);
@@ -202,6 +250,8 @@ nb_err archive_create(const char *src_dir, const char *entry_prefix,
                                 archive_error_string(out));
         goto out;
     }
+    if (sc.zstd && (err = zstd_feed(&sc, NULL, 0, ZSTD_e_end)))
+        goto out;
     progress_finish(&sc.progress);
     stream_finish(&sc, stats);
 out:
