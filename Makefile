@@ -64,9 +64,10 @@ TOOL_SUITES = tests/gcs_emulator.bats tests/neo4j_admin_standin.bats $(wildcard 
 bats-test: all
 	BIN_DIR=$(CURDIR)/$(BINDIR) bats --print-output-on-failure $(BATS_SUITES)
 
-# The whole suite: unit tests, bats suites, then the same under ASan+UBSan.
+# The whole suite: format and cppcheck, unit tests, bats suites, then the
+# same under ASan+UBSan.
 test: deps
-	$(MAKE) unit-test bats-test
+	$(MAKE) format-check lint unit-test bats-test
 	$(MAKE) sanitize
 
 # The suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
