@@ -17,7 +17,7 @@
 #define IO_BUFFER_SIZE (256 * 1024)
 /* zstd's multi-threaded jobs: memory is a few times this per worker,
  * whatever the level; libarchive's own zstd filter cannot bound it. */
-#define ZSTD_JOB_SIZE (2 * 1024 * 1024)
+#define ZSTD_JOB_SIZE      (2 * 1024 * 1024)
 #define ZSTD_DEFAULT_LEVEL 3
 
 struct stream_ctx {

@@ -389,8 +389,6 @@ double http_backoff(const struct http_retry_policy *p, unsigned retry, double un
 
 double http_parse_retry_after(const char *value, double now)
 {
-    struct tm tm;
-    const char *end;
     char *num_end;
     long secs;
 
@@ -405,14 +403,12 @@ double http_parse_retry_after(const char *value, double now)
             return -1;
         return (double)secs;
     }
-    /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-    memset(&tm, 0, sizeof(tm));
-    end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!end || *end)
-        return -1;
+    /* An HTTP-date: libcurl parses every form RFC 9110 allows. */
     {
-        double at = (double)timegm(&tm);
-        return at > now ? at - now : 0;
+        time_t at = curl_getdate(value, NULL);
+        if (at < 0)
+            return -1;
+        return (double)at > now ? (double)at - now : 0;
     }
 }
 
@@ -451,23 +447,11 @@ bool http_header_get(const char *block, const char *name, char *buf, size_t len)
 
 char *http_escape(const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s);
-    char *out = malloc(n * 3 + 1), *p = out;
+    /* libcurl keeps RFC 3986's unreserved characters and encodes the rest. */
+    char *escaped = curl_easy_escape(NULL, s, (int)strlen(s));
+    char *out = escaped ? strdup(escaped) : NULL;
 
-    if (!out)
-        return NULL;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-            *p++ = (char)ch;
-        } else {
-            *p++ = '%';
-            *p++ = hex[ch >> 4];
-            *p++ = hex[ch & 15];
-        }
-    }
-    *p = '\0';
+    curl_free(escaped);
     return out;
 }
 

@@ -13,7 +13,7 @@
 
 struct restore_config {
     struct config_target target; /* BUCKET, DATABASE, credentials */
-    const char *timestamp; /* "latest" or a TIMESTAMP */
+    const char *timestamp;       /* "latest" or a TIMESTAMP */
     bool force_overwrite;
     bool purge_on_complete;
     bool unbind;

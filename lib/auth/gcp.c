@@ -2,6 +2,7 @@
 #include "auth/gcp.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -44,31 +45,22 @@ static const struct http_retry_policy metadata_policy = {
 
 char *gcp_base64url(const void *data, size_t len)
 {
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const unsigned char *in = data;
-    char *out = malloc(len / 3 * 4 + 5), *p = out;
-    size_t i = 0;
+    /* OpenSSL's base64, then the URL-safe alphabet without padding (RFC 7515). */
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    int n;
 
     if (!out)
         return NULL;
-    for (; i + 2 < len; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-        *p++ = abc[v >> 18 & 63];
-        *p++ = abc[v >> 12 & 63];
-        *p++ = abc[v >> 6 & 63];
-        *p++ = abc[v & 63];
+    n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    while (n > 0 && out[n - 1] == '=')
+        n--;
+    out[n] = '\0';
+    for (char *p = out; *p; p++) {
+        if (*p == '+')
+            *p = '-';
+        else if (*p == '/')
+            *p = '_';
     }
-    if (len - i == 1) {
-        unsigned v = (unsigned)in[i] << 16;
-        *p++ = abc[v >> 18 & 63];
-        *p++ = abc[v >> 12 & 63];
-    } else if (len - i == 2) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-        *p++ = abc[v >> 18 & 63];
-        *p++ = abc[v >> 12 & 63];
-        *p++ = abc[v >> 6 & 63];
-    }
-    *p = '\0';
     return out;
 }
 

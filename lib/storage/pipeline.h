@@ -15,7 +15,7 @@
 #include "storage/storage.h"
 
 #define PIPELINE_CHUNK_SIZE (1024 * 1024)
-#define PIPELINE_CHUNKS 4
+#define PIPELINE_CHUNKS     4
 
 nb_err storage_prefetch(struct storage_reader *inner, size_t chunk_size, unsigned chunks,
                         struct storage_reader **out) NB_WARN_UNUSED;

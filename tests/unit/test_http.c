@@ -73,7 +73,9 @@ static void test_retry_after(void)
     CHECK(http_parse_retry_after("-3", 0) == -1);
     CHECK(http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t - 10) == 10);
     CHECK(http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t + 10) == 0);
-    CHECK(http_parse_retry_after("Sun, 06 Nov 1994 08:49:37", t) == -1);
+    /* the obsolete forms RFC 9110 says to accept */
+    CHECK(http_parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", t - 10) == 10);
+    CHECK(http_parse_retry_after("Sun Nov  6 08:49:37 1994", t - 10) == 10);
 }
 
 static void test_retryable(void)
