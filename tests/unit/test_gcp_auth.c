@@ -11,30 +11,7 @@
 
 #include "auth/gcp.h"
 #include "log.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);                     \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                                       \
-    do {                                                                                           \
-        const char *g_ = (got), *w_ = (want);                                                      \
-        if (g_ && strcmp(g_, w_) == 0) {                                                           \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            fprintf(stderr, "%s:%d: FAILED: got '%s', want '%s'\n", __FILE__, __LINE__,            \
-                    g_ ? g_ : "(null)", w_);                                                       \
-        }                                                                                          \
-    } while (0)
+#include "unit.h"
 
 static void check_b64(const char *in, size_t len, const char *want)
 {
@@ -317,6 +294,5 @@ int main(void)
     test_refresh_timing();
     test_key_files();
     test_metadata_identity();
-    printf("test_gcp_auth: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_report("test_gcp_auth");
 }

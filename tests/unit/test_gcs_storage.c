@@ -10,19 +10,7 @@
 #include "location.h"
 #include "log.h"
 #include "storage/storage.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            fprintf(stderr, "%s:%d: FAILED: %s (last error: %s)\n", __FILE__, __LINE__, #cond,     \
-                    nb_errmsg());                                                                  \
-        }                                                                                          \
-    } while (0)
+#include "unit.h"
 
 #define BIG (1300u * 1000u + 17u)
 
@@ -223,6 +211,5 @@ int main(void)
     test_list(st);
     storage_close(st);
     location_free(&loc);
-    printf("test_gcs_storage: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_report("test_gcs_storage");
 }

@@ -7,30 +7,7 @@
 
 #include "http.h"
 #include "log.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);                     \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                                       \
-    do {                                                                                           \
-        const char *g_ = (got), *w_ = (want);                                                      \
-        if (g_ && strcmp(g_, w_) == 0) {                                                           \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            fprintf(stderr, "%s:%d: FAILED: got '%s', want '%s'\n", __FILE__, __LINE__,            \
-                    g_ ? g_ : "(null)", w_);                                                       \
-        }                                                                                          \
-    } while (0)
+#include "unit.h"
 
 static void test_backoff_bounds(void)
 {
@@ -204,6 +181,5 @@ int main(void)
     test_escape();
     test_ranges();
     test_retry_bounds();
-    printf("test_http: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_report("test_http");
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "error.h"
+
 static int unit_passed, unit_failed;
 
 #define CHECK(cond)                                                                                \
@@ -14,7 +16,8 @@ static int unit_passed, unit_failed;
             unit_passed++;                                                                         \
         } else {                                                                                   \
             unit_failed++;                                                                         \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__,      \
+                    #cond, nb_errmsg());                                                           \
         }                                                                                          \
     } while (0)
 
