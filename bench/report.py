@@ -1,0 +1,408 @@
+#!/usr/bin/python3
+"""Benchmark records and report (used by scripts/bench.sh).
+
+    report.py add RAW MEASURE_JSON KEY=VALUE...   append one measured run
+    report.py dataset RAW KEY=VALUE...            append a data set's facts
+    report.py build RAW OUT_DIR [--machine F] [--gcs-note TEXT] [--elapsed S]
+        writes OUT_DIR/results.json, results.md and bench.dat (for plot.gp)
+
+Figures: median, min and max of each case's wall time over its runs; MB/s
+is the database's size (uncompressed bytes, 10^6 per MB) over the median.
+"x limit" divides by max(fetch-only, tar extract-only) of the same archive
+and source; "x old" by the neo4j-helm pipeline from the same source.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+
+MiB = 1 << 20
+# Row order, and which rows the ratios compare.
+RESTORE_CASES = ["restore", "restore gcs", "tar -x", "fetch local", "fetch gcs", "old local", "old gcs"]
+BACKUP_CASES = ["backup", "tar -c"]
+SET_ORDER = ["4.4-gzip", "4.4-zstd", "5-gzip", "5-zstd"]
+TOOL_PROGS = ("neo4j-restore", "neo4j-backup")
+GOALS = {
+    "restore_vs_limit": 1.10,
+    "restore_rss_mib": 32,
+    "archive_on_disk_share": 0.01,
+    "backup_gzip_vs_tar": 1.10,
+    "zstd_vs_gzip": 1.7,
+}
+
+
+def parse_kv(items):
+    out = {}
+    for item in items:
+        k, _, v = item.partition("=")
+        try:
+            out[k] = int(v)
+        except ValueError:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                out[k] = v
+    return out
+
+
+def append(raw, rec):
+    with open(raw, "a") as f:
+        f.write(json.dumps(rec, sort_keys=True) + "\n")
+
+
+def cmd_add(a):
+    with open(a.measure) as f:
+        rec = json.load(f)
+    rec.update(parse_kv(a.fields))
+    rec["type"] = "run"
+    append(a.raw, rec)
+    print("%.2f s (admin %.2f s), peak RSS %d KiB, peak disk %.0f MiB" % (
+        rec["wall"], rec.get("admin_s", 0), rec["maxrss_kb"] or 0,
+        (rec["disk_peak"] - rec["disk_start"]) / MiB))
+
+
+def cmd_dataset(a):
+    rec = parse_kv(a.fields)
+    rec["type"] = "dataset"
+    append(a.raw, rec)
+
+
+# ---- building ----
+
+def size_key(label):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = label.upper().rstrip("B").rstrip("I")
+    return float(t[:-1]) * units[t[-1]] if t and t[-1] in units else float(t or 0)
+
+
+def summarize(runs):
+    """The figures of one case (label, set, case) over its successful runs."""
+    ok = [r for r in runs if r["status"] == 0]
+    if not ok:
+        return None
+    walls = [r["wall"] for r in ok]
+    own = [r["wall"] - r.get("admin_s", 0) for r in ok]
+    tool = [max((kb for p, kb in r["rss_by_prog"].items() if p in TOOL_PROGS), default=0) for r in ok]
+    r0 = ok[0]
+    s = {
+        "label": r0["label"], "set": r0["set"], "case": r0["case"], "runs": len(ok),
+        "failed_runs": len(runs) - len(ok),
+        "median_s": round(statistics.median(walls), 3), "min_s": round(min(walls), 3),
+        "max_s": round(max(walls), 3),
+        "admin_s": round(statistics.median(r.get("admin_s", 0) for r in ok), 3),
+        "own_s": round(statistics.median(own), 3),
+        "data_bytes": r0["data_bytes"], "archive_bytes": r0.get("archive_bytes") or None,
+        "peak_rss_kib": max(r["maxrss_kb"] or 0 for r in ok),
+        "tool_rss_kib": max(tool) or None,
+        "rss_by_prog_kib": merge_max(r["rss_by_prog"] for r in ok),
+        "peak_disk_bytes": max(r["disk_peak"] - r["disk_start"] for r in ok),
+        "user_s": round(statistics.median(r["user"] or 0 for r in ok), 2),
+        "sys_s": round(statistics.median(r["sys"] or 0 for r in ok), 2),
+        "steal_s_max": max(r.get("steal_s", 0) for r in ok),
+        "product_bytes": r0.get("product_bytes") or None,
+    }
+    s["mb_s"] = round(s["data_bytes"] / s["median_s"] / 1e6, 1) if s["median_s"] > 0 else None
+    return s
+
+
+def merge_max(dicts):
+    out = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = max(out.get(k, 0), v)
+    return out
+
+
+def ratio(a, b):
+    return round(a / b, 3) if a is not None and b else None
+
+
+def add_ratios(cases):
+    by = {(c["label"], c["set"], c["case"]): c for c in cases}
+
+    def med(label, set_, case):
+        c = by.get((label, set_, case))
+        return c["median_s"] if c else None
+
+    for c in cases:
+        L, S, C = c["label"], c["set"], c["case"]
+        extract = med(L, S, "tar -x")
+        gcs = C.endswith("gcs")
+        fetch = med(L, S, "fetch gcs" if gcs else "fetch local")
+        if C in RESTORE_CASES and extract is not None:
+            limit = max(extract, fetch or 0)
+            c["limit_s"] = limit
+            c["vs_limit"] = ratio(c["median_s"], limit)
+            if c["admin_s"]:
+                c["own_vs_limit"] = ratio(c["own_s"], limit)
+        if C in ("restore", "restore gcs"):
+            c["vs_old"] = ratio(c["median_s"], med(L, S, "old gcs" if gcs else "old local"))
+            footprint = by.get((L, S, "tar -x"))
+            if footprint:
+                extra = c["peak_disk_bytes"] - footprint["peak_disk_bytes"]
+                c["disk_extra_bytes"] = extra
+                c["disk_extra_share_of_archive"] = ratio(extra, c["archive_bytes"])
+        if C.startswith("old"):
+            footprint = by.get((L, S, "tar -x"))
+            if footprint:
+                c["disk_extra_bytes"] = c["peak_disk_bytes"] - footprint["peak_disk_bytes"]
+                c["disk_extra_share_of_archive"] = ratio(c["disk_extra_bytes"], c["archive_bytes"])
+        if C == "backup":
+            tar = by.get((L, S, "tar -c"))
+            if tar:
+                c["vs_tar"] = ratio(c["median_s"], tar["median_s"])
+                c["own_vs_tar"] = ratio(c["own_s"], tar["median_s"])
+        c["disk_vs_data"] = ratio(c["peak_disk_bytes"], c["data_bytes"])
+
+
+def goals(cases, labels):
+    by = {(c["label"], c["set"], c["case"]): c for c in cases}
+    out = []
+
+    def goal(key, text, target, cmp, values, note=""):
+        vals = {k: v for k, v in values.items() if v is not None}
+        met = bool(vals) and all(cmp(v, target) for v in vals.values())
+        out.append({"goal": key, "text": text, "target": target, "values": vals,
+                    "met": met if vals else None, "note": note})
+
+    le = lambda v, t: v <= t
+    ge = lambda v, t: v >= t
+    g = "4.4-gzip"
+    for src, case in (("local bucket", "restore"), ("GCS emulator", "restore gcs")):
+        goal("restore_vs_limit/" + case,
+             "restore wall time from the %s / max(fetch-only, tar -x)" % src,
+             GOALS["restore_vs_limit"], le,
+             {L: by.get((L, g, case), {}).get("vs_limit") for L in labels})
+        goal("restore_own_vs_limit/" + case,
+             "same, without neo4j-admin's time (the stand-in's start and rename)",
+             GOALS["restore_vs_limit"], le,
+             {L: by.get((L, g, case), {}).get("own_vs_limit") for L in labels})
+    rss = {}
+    for L in labels:
+        vals = [c["tool_rss_kib"] for c in cases
+                if c["label"] == L and c["case"] in ("restore", "restore gcs") and c["tool_rss_kib"]]
+        rss[L] = round(max(vals) / 1024, 1) if vals else None
+    spread = [v for v in rss.values() if v]
+    flat = "spread across sizes %.1f MiB" % (max(spread) - min(spread)) if spread else ""
+    goal("restore_rss_mib", "neo4j-restore peak RSS, MiB (its own VmHWM, every restore case)",
+         GOALS["restore_rss_mib"], le, rss, flat)
+    for case in ("restore", "restore gcs"):
+        goal("archive_on_disk/" + case,
+             "archive bytes on DATA_DIR at the peak (%s): (peak - data footprint) / archive size" % case,
+             GOALS["archive_on_disk_share"], le,
+             {L: by.get((L, g, case), {}).get("disk_extra_share_of_archive") for L in labels})
+    goal("backup_gzip_vs_tar", "neo4j-backup gzip wall time / tar -czf", GOALS["backup_gzip_vs_tar"],
+         le, {L: by.get((L, g, "backup"), {}).get("vs_tar") for L in labels})
+    goal("backup_gzip_own_vs_tar", "same, without neo4j-admin's time (the stand-in's copy)",
+         GOALS["backup_gzip_vs_tar"], le,
+         {L: by.get((L, g, "backup"), {}).get("own_vs_tar") for L in labels})
+
+    def speedup(L, own=False):
+        gz, zs = by.get((L, g, "backup")), by.get((L, "4.4-zstd", "backup"))
+        if not gz or not zs:
+            return None
+        k = "own_s" if own else "median_s"
+        return ratio(gz[k], zs[k])
+    goal("zstd_vs_gzip", "neo4j-backup zstd (2 threads) throughput / gzip", GOALS["zstd_vs_gzip"], ge,
+         {L: speedup(L) for L in labels})
+    goal("zstd_own_vs_gzip", "same, without neo4j-admin's time", GOALS["zstd_vs_gzip"], ge,
+         {L: speedup(L, True) for L in labels})
+    return out
+
+
+# ---- Markdown ----
+
+def f(v, fmt="%.2f", none="—"):
+    return none if v is None else fmt % v
+
+
+def mib(b):
+    return None if b is None else b / MiB
+
+
+def md_tables(res):
+    lines = []
+    m = res["machine"]
+    lines += ["# neo4j-backup / neo4j-restore benchmark", "",
+              "%s, %s cores, %s GiB RAM, Linux %s; %s; %d run(s) per case; %s; total %s s." % (
+                  m.get("cpu"), m.get("cores"), m.get("mem_gib"), m.get("kernel"), m.get("date"),
+                  m.get("repeat", 0), m.get("git") and "commit " + m["git"] or "", res["elapsed_s"]),
+              ""]
+    if m.get("memory_reclaim"):
+        lines += ["This VM runs %s: cold page cache is paged out and freed memory handed back, so "
+                  "memory-heavy runs vary (see min–max); inputs are re-read before each case. "
+                  "CPU steal over all runs: %.1f s." % (" and ".join(m["memory_reclaim"]), res["steal_s"]),
+                  ""]
+    elif res["steal_s"]:
+        lines += ["CPU steal over all runs: %.1f s." % res["steal_s"], ""]
+    lines += ["Times are the median (min–max) of the runs, in seconds; MB/s is database bytes (10^6) "
+              "over the median. Page cache warm, never dropped; DATA_DIR / BACKUP_DIR a fresh tmpfs per "
+              "case; buckets on disk. neo4j-admin is the test suite's stand-in: its time is shown apart "
+              "(\"admin\") and \"own\" is the wall time without it.", ""]
+    if res["gcs"] != "ok":
+        lines += ["**GCS cases: %s**" % res["gcs"], ""]
+    lines += ["## Data sets", "",
+              "Archive sizes in MiB, with the compression ratio (data ÷ archive).", "",
+              "| size | files | data MiB | neo4j-backup gzip | tar -czf | neo4j-backup zstd | tar \\| zstd | 5.x artifact | 5.x set gzip / zstd |",
+              "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for d in res["datasets"]:
+        a = d["archives"]
+        def cell(key, a=a, d=d):
+            if not a.get(key):
+                return "—"
+            return "%.1f (%.2f×)" % (mib(a[key]), d["data_bytes"] / a[key])
+        lines.append("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s / %s |" % (
+            d["label"], d["files"], mib(d["data_bytes"]), cell("4.4-gzip"), cell("4.4-gzip tar"),
+            cell("4.4-zstd"), cell("4.4-zstd tar"),
+            "%.1f (%.2f×)" % (mib(d["artifact_bytes"]), d["data_bytes"] / d["artifact_bytes"]),
+            f(mib(a.get("5-gzip")), "%.1f"), f(mib(a.get("5-zstd")), "%.1f")))
+    lines += ["", "## Restore", "",
+              "`restore` is neo4j-restore (local bucket, file://), `restore gcs` the same from the GCS "
+              "emulator; `tar -x` is GNU tar extracting the same archive into place, `fetch` the archive "
+              "read into /dev/null (cat, curl): the limit is max(fetch, tar -x). `old` is the neo4j-helm "
+              "pipeline: fetch the whole archive to a file on the data volume, `tar -zxvf`, neo4j-admin "
+              "restore --move, remove the file. Disk is the peak used on DATA_DIR.", "",
+              "| size | set | case | time s | MB/s | × limit | × old | admin s | own × limit | peak RSS MiB tool / tree | peak disk MiB | disk ÷ data |",
+              "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for c in res["cases"]:
+        if c["case"] not in RESTORE_CASES:
+            continue
+        lines.append("| %s | %s | %s | %s (%s–%s) | %s | %s | %s | %s | %s | %s / %s | %s | %s |" % (
+            c["label"], c["set"], c["case"], f(c["median_s"]), f(c["min_s"]), f(c["max_s"]),
+            f(c["mb_s"], "%.0f"), f(c.get("vs_limit")), f(c.get("vs_old")),
+            f(c["admin_s"]) if c["admin_s"] else "—", f(c.get("own_vs_limit")),
+            f(mib((c["tool_rss_kib"] or 0) * 1024) if c["tool_rss_kib"] else None, "%.1f"),
+            f(c["peak_rss_kib"] / 1024, "%.1f"), f(mib(c["peak_disk_bytes"]), "%.0f"),
+            f(c["disk_vs_data"], "%.2f")))
+    lines += ["", "## Backup", "",
+              "`backup` is neo4j-backup into the local bucket (fsync'd), CHECK_CONSISTENCY=false; "
+              "zstd with 2 threads. `tar -c` is `tar -czf` (gzip -6) or `tar -cf - | zstd -3 -T2` of the "
+              "same folder into the same bucket, then `sync FILE`. 5.x sets hold the already compressed "
+              "artifact (neo4j-admin's copy of the generator's gzip -1 artifact). Disk is BACKUP_DIR's peak.", "",
+              "| size | set | case | time s | MB/s | admin s | own s | × tar | own × tar | peak RSS MiB tool / tree | peak disk MiB |",
+              "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for c in res["cases"]:
+        if c["case"] not in BACKUP_CASES:
+            continue
+        lines.append("| %s | %s | %s | %s (%s–%s) | %s | %s | %s | %s | %s | %s / %s | %s |" % (
+            c["label"], c["set"], c["case"], f(c["median_s"]), f(c["min_s"]), f(c["max_s"]),
+            f(c["mb_s"], "%.0f"), f(c["admin_s"]) if c["admin_s"] else "—",
+            f(c["own_s"]) if c["admin_s"] else "—", f(c.get("vs_tar")), f(c.get("own_vs_tar")),
+            f(c["tool_rss_kib"] / 1024 if c["tool_rss_kib"] else None, "%.1f"),
+            f(c["peak_rss_kib"] / 1024, "%.1f"), f(mib(c["peak_disk_bytes"]), "%.0f")))
+    labels = [d["label"] for d in res["datasets"]]
+    lines += ["", "## Goals", "", "| goal | target | " + " | ".join(labels) + " | met |",
+              "|---|--:|" + "--:|" * len(labels) + "---|"]
+    for g in res["goals"]:
+        op = "≥" if g["goal"].startswith("zstd") else "≤"
+        met = {True: "yes", False: "**no**", None: "—"}[g["met"]]
+        note = " (%s)" % g["note"] if g["note"] else ""
+        lines.append("| %s%s | %s %s | %s | %s |" % (
+            g["text"], note, op, g["target"],
+            " | ".join(f(g["values"].get(L), "%.1f" if "rss" in g["goal"] else "%.3f")
+                       for L in labels), met))
+    lines.append("")
+    return "\n".join(lines)
+
+
+def plot_data(res, path):
+    """One row per size: size MiB, then MB/s of each series, then RSS MiB."""
+    by = {(c["label"], c["set"], c["case"]): c for c in res["cases"]}
+    speed = [("4.4-gzip", "restore"), ("4.4-gzip", "restore gcs"), ("4.4-gzip", "tar -x"),
+             ("4.4-gzip", "old local"), ("4.4-gzip", "backup"), ("4.4-gzip", "tar -c"),
+             ("4.4-zstd", "backup"), ("4.4-zstd", "tar -c")]
+    mem = [("4.4-gzip", "restore", "tool"), ("4.4-gzip", "restore gcs", "tool"),
+           ("4.4-gzip", "backup", "tool"), ("4.4-zstd", "backup", "tool"),
+           ("4.4-gzip", "old local", "tree")]
+    with open(path, "w") as out:
+        out.write("# size_mib " + " ".join("%s/%s" % k for k in speed) + " | rss " +
+                  " ".join("%s/%s/%s" % k for k in mem) + "\n")
+        for d in res["datasets"]:
+            L = d["label"]
+            row = ["%.1f" % mib(d["data_bytes"])]
+            for k in speed:
+                c = by.get((L,) + k)
+                row.append("%.1f" % c["mb_s"] if c and c["mb_s"] else "NaN")
+            for s, case, kind in mem:
+                c = by.get((L, s, case))
+                kib = c and (c["tool_rss_kib"] if kind == "tool" else c["peak_rss_kib"])
+                row.append("%.1f" % (kib / 1024) if kib else "NaN")
+            out.write(" ".join(row) + "\n")
+
+
+def cmd_build(a):
+    recs = [json.loads(line) for line in open(a.raw) if line.strip()]
+    runs = [r for r in recs if r["type"] == "run"]
+    datasets = [r for r in recs if r["type"] == "dataset"]
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["label"], r["set"], r["case"]), []).append(r)
+    cases = [s for s in (summarize(v) for v in groups.values()) if s]
+    order = lambda c: (size_key(c["label"]),
+                       SET_ORDER.index(c["set"]) if c["set"] in SET_ORDER else 99,
+                       (RESTORE_CASES + BACKUP_CASES).index(c["case"])
+                       if c["case"] in RESTORE_CASES + BACKUP_CASES else 99)
+    cases.sort(key=order)
+    add_ratios(cases)
+    datasets.sort(key=lambda d: size_key(d["label"]))
+    for d in datasets:
+        d.pop("type", None)
+        # what each backup case wrote: "SET" for neo4j-backup, "SET tar" for tar
+        d["archives"] = {c["set"] + ("" if c["case"] == "backup" else " tar"): c["product_bytes"]
+                         for c in cases if c["label"] == d["label"] and c["product_bytes"]}
+    labels = [d["label"] for d in datasets]
+    machine = json.load(open(a.machine)) if a.machine and os.path.exists(a.machine) else {}
+    failed = sorted({"%s/%s/%s" % k for k, v in groups.items() if any(r["status"] for r in v)})
+    res = {
+        "machine": machine,
+        "method": {
+            "timing": "wall clock (monotonic) of each run; median, min, max over runs",
+            "page_cache": "warm, never dropped: inputs read once before the first case",
+            "disk": "peak used blocks of a fresh tmpfs mounted as DATA_DIR/BACKUP_DIR, sampled every 20 ms",
+            "rss": "peak_rss_kib: GNU time %M (largest process of the tree); tool_rss_kib: the tool's own VmHWM",
+            "mb_s": "database bytes / median seconds / 1e6",
+            "neo4j_admin": "test stand-in; admin_s is its wall time, own_s = wall - admin_s",
+        },
+        "gcs": a.gcs_note or "ok",
+        "elapsed_s": a.elapsed,
+        "steal_s": round(sum(r.get("steal_s", 0) for r in runs), 1),
+        "failed_cases": failed,
+        "datasets": datasets,
+        "cases": cases,
+    }
+    res["goals"] = goals(cases, labels)
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "results.json"), "w") as fo:
+        json.dump(res, fo, indent=1)
+    with open(os.path.join(a.out, "results.md"), "w") as fo:
+        fo.write(md_tables(res))
+    plot_data(res, os.path.join(a.out, "bench.dat"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("add")
+    p.add_argument("raw")
+    p.add_argument("measure")
+    p.add_argument("fields", nargs="*")
+    p.set_defaults(fn=cmd_add)
+    p = sub.add_parser("dataset")
+    p.add_argument("raw")
+    p.add_argument("fields", nargs="*")
+    p.set_defaults(fn=cmd_dataset)
+    p = sub.add_parser("build")
+    p.add_argument("raw")
+    p.add_argument("out")
+    p.add_argument("--machine")
+    p.add_argument("--gcs-note", default="")
+    p.add_argument("--elapsed", type=int, default=0)
+    p.set_defaults(fn=cmd_build)
+    a = ap.parse_args()
+    a.fn(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
