@@ -232,7 +232,8 @@ def md_tables(res):
               ""]
     if m.get("memory_reclaim"):
         lines += ["This VM runs %s: cold page cache is paged out and freed memory handed back, so "
-                  "memory-heavy runs vary (see min–max); inputs are re-read before each case. "
+                  "memory-heavy runs vary (see min–max); each case's inputs are re-read and the memory it "
+                  "will write touched just before it. "
                   "CPU steal over all runs: %.1f s." % (" and ".join(m["memory_reclaim"]), res["steal_s"]),
                   ""]
     elif res["steal_s"]:
@@ -361,6 +362,8 @@ def cmd_build(a):
             "timing": "wall clock (monotonic) of each run; median, min, max over runs",
             "page_cache": "warm, never dropped: inputs read once before the first case",
             "disk": "peak used blocks of a fresh tmpfs mounted as DATA_DIR/BACKUP_DIR, sampled every 20 ms",
+            "memory": "before each case, as much memory as the data set is written and freed on its tmpfs "
+                      "(untimed), so that no case pays for memory the VM handed back to its hypervisor",
             "rss": "peak_rss_kib: GNU time %M (largest process of the tree); tool_rss_kib: the tool's own VmHWM",
             "mb_s": "database bytes / median seconds / 1e6",
             "neo4j_admin": "test stand-in; admin_s is its wall time, own_s = wall - admin_s",
