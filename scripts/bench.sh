@@ -198,7 +198,7 @@ gcs_upload_set() {
 # 5.x artifact as ARTIFACT.
 dataset() {
   local label=$1 dir=$WORK/cache/$1 want have=""
-  want="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import gen_db; print(gen_db.VERSION, gen_db.parse_size(sys.argv[2]))' "$BENCH" "$label") seed=1"
+  want="$("$PY" -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import gen_db; print(gen_db.VERSION, gen_db.parse_size(sys.argv[2]))' "$BENCH" "$label") seed=1"
   [[ -f $dir/.done ]] && have=$(<"$dir/.done")
   if [[ $have != "$want" ]]; then
     log "$label: generating the database and its 5.x artifact"
