@@ -17,13 +17,20 @@ setup() {
   setup_workspace
 }
 
+# data_volume SIZE: a fresh tmpfs of SIZE becomes DATA_DIR.
+data_volume() {
+  umount "$LARGE_DIR/vol" 2>/dev/null || true
+  mount -t tmpfs -o size="$1" tmpfs "$LARGE_DIR/vol"
+  export DATA_DIR="$LARGE_DIR/vol"
+}
+
 @test "150 MB: backup and restore onto a volume of data + 1/5, peak RSS under 64 MiB" {
   [ "$(id -u)" = 0 ] || skip "mounting a size-limited volume needs root"
   make_live_db "$W/live" neo4j $((150 * 1024))
   size_kb=$(du -sk --apparent-size "$W/live/neo4j" | cut -f1)
   vol_kb=$((size_kb * 6 / 5))
-  mount -t tmpfs -o size=${vol_kb}k tmpfs "$LARGE_DIR/vol"
-  export DATA_DIR="$LARGE_DIR/vol" STANDIN_VERSION=4.4.10
+  data_volume "${vol_kb}k"
+  export STANDIN_VERSION=4.4.10
 
   run /usr/bin/time -f 'peak-rss-kb %M' neo4j-backup
   echo "$output" | tail -3
@@ -51,9 +58,7 @@ setup() {
   make_live_db "$W/live" neo4j $((20 * 1024))
   run neo4j-backup
   assert_success
-  umount "$LARGE_DIR/vol" 2>/dev/null || true
-  mount -t tmpfs -o size=10m tmpfs "$LARGE_DIR/vol"
-  export DATA_DIR="$LARGE_DIR/vol"
+  data_volume 10m
   run neo4j-restore
   echo "$output"
   assert_failure 8
@@ -65,16 +70,13 @@ setup() {
   make_live_db "$W/live" neo4j $((20 * 1024))
   run neo4j-backup
   assert_success
-  umount "$LARGE_DIR/vol" 2>/dev/null || true
   # room for the compressed artifact in staging, not for the expanded store
-  mount -t tmpfs -o size=12m tmpfs "$LARGE_DIR/vol"
-  export DATA_DIR="$LARGE_DIR/vol"
+  data_volume 12m
   run neo4j-restore
   echo "$output"
   assert_failure 8
   assert_output --partial "ran out of space"
-  umount "$LARGE_DIR/vol"
-  mount -t tmpfs -o size=64m tmpfs "$LARGE_DIR/vol"
+  data_volume 64m
   run neo4j-restore
   assert_success
   restored_equals_live neo4j
