@@ -100,7 +100,11 @@ static void set_method(CURL *easy, const struct http_request *req)
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
         return;
     }
-    if (strcmp(m, "GET") != 0 && strcmp(m, "DELETE") != 0) {
+    if (strcmp(m, "HEAD") == 0) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+        return;
+    }
+    if (strcmp(m, "GET") != 0 && strcmp(m, "DELETE") != 0 && strcmp(m, "HEAD") != 0) {
         /* POST and PUT always carry a body, maybe empty (Content-Length: 0). */
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body ? req->body : "");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/secret_file.h"
 #include "auth/token_cache.h"
 #include "http.h"
 #include "log.h"
@@ -165,30 +166,14 @@ nb_err gcp_parse_token_response(const char *body, char **token, long *expires_in
 
 static nb_err read_file(const char *path, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
+    nb_err err = secret_file_read(path, GCP_KEY_MAX_BYTES, "credentials file", out, len);
 
-    if (!f)
-        return nb_error(NB_ERR_USAGE, "credentials file '%s' cannot be read", path);
-    buf = malloc(GCP_KEY_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return NB_ERR_NOMEM;
-    }
-    n = fread(buf, 1, GCP_KEY_MAX_BYTES + 1, f);
-    fclose(f);
-    if (n > GCP_KEY_MAX_BYTES) {
-        free(buf);
+    if (err == NB_ERR_USAGE && strstr(nb_errmsg(), "larger than"))
         return nb_error(NB_ERR_USAGE,
                         "credentials file '%s' is larger than %u bytes: it is not a "
                         "service-account key",
                         path, GCP_KEY_MAX_BYTES);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return NB_OK;
+    return err;
 }
 
 static const char *json_str(json_t *root, const char *name)

@@ -277,8 +277,9 @@ nb_err sigv4_sign(const struct sigv4_params *p, const char *method, const char *
     }
     if (!have_host) {
         char hv[512];
-        bool default_port = !port || (scheme && ((!strcmp(scheme, "https") && !strcmp(port, "443")) ||
-                                                 (!strcmp(scheme, "http") && !strcmp(port, "80"))));
+        bool default_port =
+            !port || (scheme && ((!strcmp(scheme, "https") && !strcmp(port, "443")) ||
+                                 (!strcmp(scheme, "http") && !strcmp(port, "80"))));
         snprintf(hv, sizeof(hv), "%s%s%s", host, default_port ? "" : ":", default_port ? "" : port);
         if (!hdr_add(&hs, &nh, "host", 4, hv))
             goto out;
