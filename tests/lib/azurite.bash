@@ -175,6 +175,20 @@ azurite_requests() {
   grep -E "\"(GET|PUT|HEAD|POST|DELETE|OPTIONS) " "$AZURITE_LOG" | grep -E -- "${1:-.}" || true
 }
 
+# azurite_wait_requests PATTERN [COUNT]: waits (bounded, about 10 s) until
+# the access log has at least COUNT (default 1) lines matching PATTERN.
+# azurite writes a line when it has sent the answer, so a client may see the
+# answer before the line is written: wait before counting the last request.
+azurite_wait_requests() {
+  local pattern=${1:?usage: azurite_wait_requests PATTERN [COUNT]} count=${2:-1} tries=200
+  while ((tries-- > 0)); do
+    (($(azurite_requests "$pattern" | wc -l) >= count)) && return 0
+    sleep 0.05
+  done
+  echo "azurite's log has fewer than $count requests matching $pattern" >&2
+  return 1
+}
+
 # azure_blob ARGS...: runs tests/emulators/azure/blob.js (@azure/storage-blob)
 # against $AZURE_STORAGE_BLOB_ENDPOINT; see its usage (azure_blob help).
 azure_blob() {
