@@ -163,7 +163,8 @@ static char *pct_decode(const char *s, size_t n)
  * (headers), joining the values of repeated names. */
 static void add_sorted(struct buf *b, struct pair *p, size_t n, bool query)
 {
-    qsort(p, n, sizeof *p, pair_cmp);
+    if (n > 1)
+        qsort(p, n, sizeof *p, pair_cmp);
     for (size_t i = 0; i < n; i++) {
         bool same = i > 0 && strcmp(p[i].name, p[i - 1].name) == 0;
         if (same) {
