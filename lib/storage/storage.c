@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/azure/azure.h"
 #include "storage/file/file.h"
 #include "storage/gcs/gcs.h"
 #include "storage/s3/s3.h"
@@ -13,6 +14,7 @@ static const struct storage_driver *const drivers[] = {
     &file_driver,
     &gcs_driver,
     &s3_driver,
+    &azure_driver,
 };
 
 struct storage {
@@ -34,9 +36,7 @@ nb_err storage_open(const struct location *loc, const struct storage_options *op
             driver = drivers[i];
     }
     if (!driver)
-        return nb_error(NB_ERR_USAGE,
-                        "BUCKET '%s': the %s provider is not available in this build; "
-                        "use gs://, s3:// or file:///",
+        return nb_error(NB_ERR_INTERNAL, "BUCKET '%s': no driver for the %s provider",
                         loc->display, provider_name(loc->provider));
     s = calloc(1, sizeof(*s));
     if (!s)

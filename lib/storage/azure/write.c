@@ -1,0 +1,160 @@
+/*
+ * The Azure Blob driver: streamed writes on the shared part writer.
+ *
+ * A blob that never fills a block goes up in one Put Blob at commit. A
+ * larger one goes up as Put Block requests (fixed-width ids, block size
+ * from the part writer for at most AZURE_MAX_BLOCKS blocks) and becomes
+ * visible all at once with Put Block List. Until then its blocks are
+ * uncommitted: nothing is visible under the name, and the service discards
+ * uncommitted blocks after a week (Azure has no call to drop them sooner;
+ * a later upload of the same name replaces them).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "storage/azure/azure.h"
+#include "storage/azure/sign.h"
+#include "storage/part_writer.h"
+
+struct azure_writer {
+    struct azure_session *as;
+    char *key;
+    char name[1200];
+    unsigned blocks; /* blocks sent */
+};
+
+static void writer_free(void *ctx)
+{
+    struct azure_writer *w = ctx;
+
+    free(w->key);
+    free(w);
+}
+
+/* A PUT on the blob with `query`; a 201 is success. */
+static nb_err put(struct azure_writer *w, const char *query, const struct curl_slist *headers,
+                  const void *buf, size_t len, const char *what, const char *fmt)
+{
+    char *url = azure_url(w->as, w->key, query);
+    struct http_response resp = {0};
+    nb_err err;
+
+    if (!url)
+        return NB_ERR_NOMEM;
+    /* A body pointer even for 0 bytes: Content-Length is always sent. */
+    err = azure_call(w->as, "PUT", url, what, headers, buf ? buf : "", len, &resp);
+    if (err)
+        err = nb_error_context(err, fmt, w->name);
+    else if (resp.status != 201)
+        err = azure_fail(w->as, resp.status, resp.body, resp.headers, fmt, w->name);
+    http_response_free(&resp);
+    free(url);
+    return err;
+}
+
+static nb_err put_whole(void *ctx, const void *buf, size_t len)
+{
+    struct azure_writer *w = ctx;
+    char what[1300];
+    struct curl_slist *h = NULL;
+    nb_err err;
+
+    snprintf(what, sizeof(what), "PUT %s (Put Blob, %zu bytes)", w->name, len);
+    if (!(err = http_slist_add(&h, "x-ms-blob-type", "BlockBlob")))
+        err = put(w, "", h, buf, len, what, STORAGE_MSG_COMMIT);
+    curl_slist_free_all(h);
+    return err;
+}
+
+static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *buf, size_t len,
+                       bool final)
+{
+    struct azure_writer *w = ctx;
+    char what[1400], query[128], id[AZURE_BLOCK_ID_LEN + 1];
+
+    (void)final;
+    azure_block_id(number - 1, id);
+    /* Block ids are [A-Za-z0-9]: no escaping needed. */
+    snprintf(query, sizeof(query), "?comp=block&blockid=%s", id);
+    snprintf(what, sizeof(what), "PUT %s (block %u, bytes %" PRIu64 "-%" PRIu64 ")", w->name,
+             number, offset, offset + len);
+    w->blocks = number;
+    return put(w, query, NULL, buf, len, what, STORAGE_MSG_WRITE);
+}
+
+static nb_err complete(void *ctx, unsigned parts, uint64_t total)
+{
+    static const char head[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
+    struct azure_writer *w = ctx;
+    size_t cap = sizeof(head) + (size_t)parts * (AZURE_BLOCK_ID_LEN + 20) + 16, len;
+    char *body = malloc(cap), what[1400], id[AZURE_BLOCK_ID_LEN + 1];
+    struct curl_slist *h = NULL;
+    nb_err err;
+
+    if (!body)
+        return nb_error(NB_ERR_NOMEM, "out of memory");
+    if (parts != w->blocks) {
+        free(body);
+        return nb_error(NB_ERR_INTERNAL, STORAGE_MSG_COMMIT ": %u blocks sent, %u to commit",
+                        w->name, w->blocks, parts);
+    }
+    len = (size_t)snprintf(body, cap, "%s", head);
+    for (unsigned i = 0; i < parts; i++) {
+        azure_block_id(i, id);
+        len += (size_t)snprintf(body + len, cap - len, "<Latest>%s</Latest>", id);
+    }
+    len += (size_t)snprintf(body + len, cap - len, "</BlockList>");
+    snprintf(what, sizeof(what), "PUT %s (Put Block List, %u blocks, %" PRIu64 " bytes)", w->name,
+             parts, total);
+    if (!(err = http_slist_add(&h, "Content-Type", "application/xml")) &&
+        !(err = http_slist_add(&h, "x-ms-blob-content-type", "application/octet-stream")))
+        err = put(w, "?comp=blocklist", h, body, len, what, STORAGE_MSG_COMMIT);
+    curl_slist_free_all(h);
+    free(body);
+    return err;
+}
+
+static void abort_upload(void *ctx)
+{
+    struct azure_writer *w = ctx;
+
+    if (w->blocks)
+        log_debug("%s: upload abandoned after %u blocks; they stay uncommitted (invisible) until "
+                  "the service discards them",
+                  w->name, w->blocks);
+}
+
+static const struct part_ops azure_part_ops = {
+    .put_whole = put_whole,
+    .put_part = put_part,
+    .complete = complete,
+    .abort = abort_upload,
+    .free = writer_free,
+};
+
+nb_err azure_open_write(void *data, const char *key, uint64_t size_hint,
+                        struct storage_writer **out)
+{
+    struct azure_session *as = data;
+    struct azure_writer *w = calloc(1, sizeof(*w));
+    struct part_limits limits = {
+        .default_part = as->block_size,
+        .min_part = AZURE_MIN_BLOCK,
+        .max_part = (size_t)AZURE_MAX_BLOCK,
+        .quantum = AZURE_MIN_BLOCK,
+        .max_parts = as->max_blocks,
+    };
+
+    if (!w)
+        return NB_ERR_NOMEM;
+    w->as = as;
+    azure_name(as, key, w->name, sizeof(w->name));
+    if (!(w->key = strdup(key))) {
+        writer_free(w);
+        return NB_ERR_NOMEM;
+    }
+    return part_writer_new(&limits, size_hint, &azure_part_ops, w, w->name, out);
+}
