@@ -181,8 +181,8 @@ static nb_err fetch_workload(struct azure_auth *a, struct auth_token *out)
     req.body = body;
     req.body_len = strlen(body);
     if ((err = http_call(a->http, &req, NULL, &resp))) {
-        err = nb_error_context(NB_ERR_AUTH, "no Azure token for workload identity %s",
-                               a->client_id);
+        err =
+            nb_error_context(NB_ERR_AUTH, "no Azure token for workload identity %s", a->client_id);
         goto out;
     }
     if (resp.status != 200) {
@@ -372,8 +372,8 @@ static nb_err choose_source(struct azure_auth *a, const char *credentials_file,
             !(a->token_file = strdup(env("AZURE_FEDERATED_TOKEN_FILE"))) ||
             !(a->authority = dup_url(authority)))
             return nb_error(NB_ERR_NOMEM, "out of memory");
-        snprintf(a->identity, sizeof(a->identity), "workload identity %s (tenant %s)",
-                 a->client_id, a->tenant);
+        snprintf(a->identity, sizeof(a->identity), "workload identity %s (tenant %s)", a->client_id,
+                 a->tenant);
     } else {
         a->kind = AZURE_AUTH_MANAGED;
         if (!(a->imds = dup_url(env("AZURE_IMDS_ENDPOINT") ? env("AZURE_IMDS_ENDPOINT")
@@ -395,7 +395,12 @@ static nb_err choose_source(struct azure_auth *a, const char *credentials_file,
 static nb_err settle(struct azure_auth *a, const char *credentials_file)
 {
     const char *ep = env("AZURE_STORAGE_BLOB_ENDPOINT");
-    const char *from = credentials_file ? "the credentials file" : "the environment";
+    char from[600];
+
+    if (credentials_file)
+        snprintf(from, sizeof(from), "from the credentials file %s", credentials_file);
+    else
+        snprintf(from, sizeof(from), "from the environment");
 
     if (!a->endpoint && ep) {
         if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)
@@ -434,11 +439,9 @@ static nb_err settle(struct azure_auth *a, const char *credentials_file)
                         "over HTTPS; use an https:// endpoint, or an account key or SAS token",
                         a->endpoint, a->identity);
     if (a->kind == AZURE_AUTH_SHARED_KEY)
-        snprintf(a->identity, sizeof(a->identity), "the account key of storage account %s (%s)",
-                 a->account, from);
+        snprintf(a->identity, sizeof(a->identity), "the account key (%s)", from);
     else if (a->kind == AZURE_AUTH_SAS)
-        snprintf(a->identity, sizeof(a->identity), "the SAS token for storage account %s (%s)",
-                 a->account, from);
+        snprintf(a->identity, sizeof(a->identity), "the SAS token (%s)", from);
     return NB_OK;
 }
 
@@ -545,8 +548,8 @@ nb_err azure_sign(void *ctx, struct http_sign_request *req, bool refresh,
         err = sign_shared_key(a, req, added, headers);
         break;
     case AZURE_AUTH_SAS:
-        if (asprintf(&req->new_url, "%s%c%s", req->url, strchr(req->url, '?') ? '&' : '?',
-                     a->sas) < 0) {
+        if (asprintf(&req->new_url, "%s%c%s", req->url, strchr(req->url, '?') ? '&' : '?', a->sas) <
+            0) {
             req->new_url = NULL;
             err = nb_error(NB_ERR_NOMEM, "out of memory");
         }

@@ -52,9 +52,9 @@ nb_err azure_auth_new(const char *credentials_file, const char *url_account,
 void azure_auth_free(struct azure_auth *a);
 
 enum azure_auth_kind azure_auth_kind(const struct azure_auth *a);
-/* "the account key of ACCOUNT (credentials file F)", "a SAS token for
- * ACCOUNT (AZURE_STORAGE_SAS_TOKEN)", "workload identity (client C, tenant
- * T)", ...: for messages. */
+/* "the account key (from the credentials file F)", "the SAS token (from
+ * the environment)", "workload identity C (tenant T)", "the managed
+ * identity (IMDS E)": for messages. */
 const char *azure_auth_identity(const struct azure_auth *a);
 /* The storage account ("" when no source names one and the endpoint was
  * given). */

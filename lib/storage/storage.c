@@ -36,8 +36,8 @@ nb_err storage_open(const struct location *loc, const struct storage_options *op
             driver = drivers[i];
     }
     if (!driver)
-        return nb_error(NB_ERR_INTERNAL, "BUCKET '%s': no driver for the %s provider",
-                        loc->display, provider_name(loc->provider));
+        return nb_error(NB_ERR_INTERNAL, "BUCKET '%s': no driver for the %s provider", loc->display,
+                        provider_name(loc->provider));
     s = calloc(1, sizeof(*s));
     if (!s)
         return NB_ERR_NOMEM;

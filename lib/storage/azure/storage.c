@@ -103,8 +103,10 @@ nb_err azure_fail(const struct azure_session *as, long status, const char *body,
     xml_error(body, body ? strlen(body) : 0, code, sizeof(code), msg, sizeof(msg));
     if (headers && !code[0])
         http_header_get(headers, "x-ms-error-code", code, sizeof(code));
-    /* The service's message is "text\nRequestId:...\nTime:...": its first line. */
+    /* The service's message is "text\nRequestId:...\nTime:...": the text. */
     msg[strcspn(msg, "\r\n")] = '\0';
+    if (strstr(msg, " RequestId:"))
+        *strstr(msg, " RequestId:") = '\0';
     if (!msg[0])
         snprintf(msg, sizeof(msg), "%s", code[0] ? code : "no details");
     if (!strcmp(code, "ContainerNotFound"))
@@ -120,9 +122,9 @@ nb_err azure_fail(const struct azure_session *as, long status, const char *body,
         !strcmp(code, "AuthorizationServiceMismatch")) {
         if (kind == AZURE_AUTH_SAS)
             return nb_error(NB_ERR_AUTH,
-                            "%s: %s does not grant %s on container '%s' (HTTP %ld %s): make a "
-                            "SAS with permissions racwdl",
-                            what, id, permission_of(fmt), as->container, status, code);
+                            "%s: %s does not grant %s on container '%s' of storage account %s "
+                            "(HTTP %ld %s): make a SAS with permissions racwdl",
+                            what, id, permission_of(fmt), as->container, account, status, code);
         return nb_error(NB_ERR_AUTH,
                         "%s: %s may not %s container '%s' in storage account %s (HTTP %ld %s): "
                         "assign it the role %s",
@@ -138,9 +140,9 @@ nb_err azure_fail(const struct azure_session *as, long status, const char *body,
                                  "unexpired, with permissions racwdl"
                                : "assign the identity a Storage Blob Data role on the account";
         return nb_error(NB_ERR_AUTH,
-                        "%s: %s was refused by storage account %s, container '%s' (HTTP %ld %s: "
-                        "%s): %s",
-                        what, id, account, as->container, status, code, msg, hint);
+                        "%s: %s was refused on container '%s' of storage account %s (HTTP %ld "
+                        "%s: %s): %s",
+                        what, id, as->container, account, status, code, msg, hint);
     }
     return nb_error(NB_ERR_STORAGE, "%s: HTTP %ld %s: %s (storage account %s)", what, status, code,
                     msg, account);
@@ -223,8 +225,7 @@ static nb_err number_setting(const char *name, unsigned long long lo, unsigned l
     errno = 0;
     n = strtoull(v, &end, 10);
     if (errno || *end || v[0] == '-' || n < lo || n > hi)
-        return nb_error(NB_ERR_USAGE, "%s '%s' is not a number from %llu to %llu", name, v, lo,
-                        hi);
+        return nb_error(NB_ERR_USAGE, "%s '%s' is not a number from %llu to %llu", name, v, lo, hi);
     *out = n;
     return NB_OK;
 }
@@ -298,8 +299,7 @@ static nb_err list_pages(struct azure_session *as, const char *prefix, unsigned 
         /* No empty parameters: "prefix=" is signed differently by the
          * service and its emulator. */
         if (asprintf(&query, "?restype=container&comp=list&maxresults=%u%s%s%s%s", page_size,
-                     *p ? "&prefix=" : "", p, marker ? "&marker=" : "",
-                     marker ? marker : "") >= 0)
+                     *p ? "&prefix=" : "", p, marker ? "&marker=" : "", marker ? marker : "") >= 0)
             url = azure_url(as, NULL, query);
         else
             query = NULL;
@@ -513,9 +513,9 @@ static nb_err copy_wait(struct azure_session *as, const char *dst, const char *l
                            label, dname);
         if (!err && copy_id[0] && http_header_get(resp.headers, "x-ms-copy-id", id, sizeof(id)) &&
             strcmp(id, copy_id) != 0)
-            err = nb_error(NB_ERR_STORAGE,
-                           "unable to copy '%s': another copy to %s started meanwhile", label,
-                           dname);
+            err =
+                nb_error(NB_ERR_STORAGE,
+                         "unable to copy '%s': another copy to %s started meanwhile", label, dname);
         if (!err)
             copy_state(resp.headers, status, slen, desc, dlen);
         http_response_free(&resp);

@@ -75,7 +75,7 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
     struct azure_writer *w = ctx;
     char what[1400], query[128], id[AZURE_BLOCK_ID_LEN + 1];
 
-    (void)final;
+    (void) final;
     azure_block_id(number - 1, id);
     /* Block ids are [A-Za-z0-9]: no escaping needed. */
     snprintf(query, sizeof(query), "?comp=block&blockid=%s", id);
