@@ -128,6 +128,7 @@ fsid = $fsid
 mon host = v2:127.0.0.1:$mon_port
 mon initial members = a
 public addr = 127.0.0.1
+cluster addr = 127.0.0.1
 ms bind msgr1 = false
 auth cluster required = cephx
 auth service required = cephx
@@ -171,6 +172,11 @@ rgw enable ops log = true
 rgw ops log rados = false
 rgw ops log file path = $RGW_OPS_LOG
 rgw s3 auth use sts = true
+# The last engine of this order is a fallback whose denial RGW discards
+# (rgw_auth.cc strategy_handle_denied): with the default "sts, external,
+# local" a wrong secret answers AccessDenied; local first gives AWS's
+# answers for static keys (SignatureDoesNotMatch, InvalidAccessKeyId).
+rgw s3 auth order = local, sts
 rgw sts key = $RGW_STS_KEY
 rgw sts min session duration = 1
 rgw enable usage log = false
