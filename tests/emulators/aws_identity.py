@@ -78,7 +78,7 @@ def new_credentials():
             aws_secret_access_key=ARGS.secret_key,
             # RGW allows sessions shorter than AWS's 900 s minimum when
             # rgw_sts_min_session_duration says so; botocore would refuse.
-            config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+            config=Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"}),
         )
         c = sts.assume_role(
             RoleArn=ARGS.role_arn,

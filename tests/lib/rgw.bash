@@ -10,6 +10,9 @@
 #   setup() { load helpers; load lib/rgw; rgw_load_env; rgw_env_for_tools; }
 #
 # shellcheck shell=bash
+# The RGW_* set by rgw_start are exported in a loop (SC2034); the optional
+# arguments of rgw_env_for_tools and rgw_ops_log are optional (SC2119/SC2120).
+# shellcheck disable=SC2034,SC2119,SC2120
 
 RGW_EMULATORS="${RGW_EMULATORS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/emulators}"
 RGW_PYTHON="${SYS_PYTHON:-/usr/bin/python3}"
@@ -128,13 +131,13 @@ fsid = $fsid
 mon host = v2:127.0.0.1:$mon_port
 mon initial members = a
 public addr = 127.0.0.1
+cluster addr = 127.0.0.1
 ms bind msgr1 = false
 auth cluster required = cephx
 auth service required = cephx
 auth client required = cephx
 keyring = $dir/\$name.keyring
 run dir = $dir/run
-admin socket = $dir/run/\$name.asok
 pid file = $dir/run/\$name.pid
 log file = $dir/log/\$name.log
 crash dir = $dir/crash
@@ -155,15 +158,18 @@ mon data avail warn = 0
 auth allow insecure global id reclaim = false
 mon warn on insecure global id reclaim allowed = false
 [mon]
+admin socket = $dir/run/\$name.asok
 mon data = $dir/mon/\$name
 keyring = $dir/mon/\$name/keyring
 mon cluster log file = $dir/log/cluster.log
 [osd]
+admin socket = $dir/run/\$name.asok
 osd data = $dir/osd/\$name
 osd objectstore = memstore
 # the capacity the OSD reports; memory is used only as objects are stored
 memstore device bytes = 8589934592
 [client.rgw]
+admin socket = $dir/run/\$name.asok
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $dir/rgw
 rgw dns name = localhost
@@ -171,12 +177,19 @@ rgw enable ops log = true
 rgw ops log rados = false
 rgw ops log file path = $RGW_OPS_LOG
 rgw s3 auth use sts = true
+# The last engine of this order is a fallback whose denial RGW discards
+# (rgw_auth.cc strategy_handle_denied): with the default "sts, external,
+# local" a wrong secret answers AccessDenied; local first gives AWS's
+# answers for static keys (SignatureDoesNotMatch, InvalidAccessKeyId).
+rgw s3 auth order = local, sts
 rgw sts key = $RGW_STS_KEY
 rgw sts min session duration = 1
 rgw enable usage log = false
 debug rgw = 1
 EOF
   local t0=$EPOCHREALTIME
+  # the OIDC issuer starts (Python, two RSA keys) while the cluster does
+  _rgw_bg oidc "$RGW_PYTHON" "$RGW_EMULATORS/oidc/oidc_issuer.py" --port-file "$dir/oidc.port"
   # keys: the monitor's, the admin's, radosgw's (imported by mon --mkfs)
   {
     ceph-authtool --create-keyring "$dir/mon.keyring" --gen-key -n mon. --cap mon 'allow *' &&
@@ -205,7 +218,13 @@ EOF
   # radosgw waits for the OSD by itself while it creates its pools
   _rgw_bg radosgw radosgw -c "$RGW_CONF" -n client.rgw -f
   RGW_ENDPOINT=http://127.0.0.1:$RGW_PORT
-  _rgw_until 1200 _rgw_http_ok "$RGW_ENDPOINT/" || _rgw_fail "radosgw did not answer on $RGW_ENDPOINT within 60 s" || return 1
+  local tries=1200 rgw_pid
+  rgw_pid=$(<"$dir/pids/radosgw")
+  until _rgw_http_ok "$RGW_ENDPOINT/" 2>/dev/null; do
+    kill -0 "$rgw_pid" 2>/dev/null || _rgw_fail "radosgw exited during start" || return 1
+    ((tries-- > 0)) || _rgw_fail "radosgw did not answer on $RGW_ENDPOINT within 60 s" || return 1
+    sleep 0.05
+  done
   local t1=$EPOCHREALTIME
   # users: the fixed keys make failures easy to read; the secrets are test-only
   RGW_ACCESS_KEY=RGWTESTUSERKEY000001 RGW_SECRET_KEY=rgw-test-user-secret-0000000000000000001
@@ -220,8 +239,8 @@ EOF
         --access-key="$RGW_ADMIN_ACCESS_KEY" --secret-key="$RGW_ADMIN_SECRET_KEY" \
         --caps="roles=*;oidc-provider=*;users=read"
   } >"$dir/log/users.out" 2>&1 || _rgw_fail "radosgw-admin user create failed (see $dir/log/users.out)" || return 1
-  # OIDC issuer, provider, roles
-  _rgw_bg oidc "$RGW_PYTHON" "$RGW_EMULATORS/oidc/oidc_issuer.py" --port-file "$dir/oidc.port"
+  local t1b=$EPOCHREALTIME
+  # OIDC provider and roles
   _rgw_wait_port_file "$dir/oidc.port" oidc || _rgw_fail "OIDC issuer did not start" || return 1
   RGW_OIDC_URL=http://127.0.0.1:$(<"$dir/oidc.port")
   local thumb
@@ -235,7 +254,8 @@ EOF
   RGW_ROLE_ARN=$(json_field "$dir/iam.json" role_arn)
   RGW_INSTANCE_ROLE_ARN=$(json_field "$dir/iam.json" instance_role_arn)
   local t2=$EPOCHREALTIME
-  awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "cluster %.1f s, users and IAM %.1f s\n", b - a, c - b }' >"$dir/start-time"
+  awk -v a="$t0" -v b="$t1" -v u="$t1b" -v c="$t2" \
+    'BEGIN { printf "rgw_start: cluster %.1f s, users %.1f s, OIDC and IAM %.1f s\n", b - a, u - b, c - u }' >"$dir/start-time"
   local v
   : >"$dir/env"
   for v in RGW_DIR RGW_CONF RGW_PORT RGW_ENDPOINT RGW_REGION RGW_OPS_LOG \

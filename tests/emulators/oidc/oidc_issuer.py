@@ -32,6 +32,7 @@ import json
 import sys
 import threading
 import time
+import os
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -192,7 +193,6 @@ def main():
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
-        import os
         os.replace(tmp, args.port_file)
     srv.serve_forever()
 

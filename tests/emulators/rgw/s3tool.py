@@ -41,7 +41,7 @@ REGION = os.environ.get("RGW_REGION", "us-east-1")
 def client(args, service="s3"):
     cfg = Config(
         s3={"addressing_style": "path"},
-        retries={"max_attempts": 1},
+        retries={"total_max_attempts": 1, "mode": "standard"},
         parameter_validation=service != "sts",
         connect_timeout=10,
         read_timeout=120,
@@ -168,6 +168,9 @@ def main():
         err = e.response.get("Error", {})
         status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         print("error: %s (%s) %s" % (err.get("Code"), status, err.get("Message") or ""), file=sys.stderr)
+        sys.exit(1)
+    except botocore.exceptions.BotoCoreError as e:
+        print("error: %s: %s" % (type(e).__name__, e), file=sys.stderr)
         sys.exit(1)
 
 
