@@ -20,8 +20,8 @@ static const struct sigv4_params suite = {
 
 /* Signs a suite request; `hdrs` is a NULL-terminated list of header lines
  * besides Host (derived) and X-Amz-Date (added). */
-static char *sign(const char *method, const char *target, const char *const *hdrs,
-                  const char *body, struct sigv4_result *r)
+static char *sign(const char *method, const char *target, const char *const *hdrs, const char *body,
+                  struct sigv4_result *r)
 {
     struct curl_slist *h = curl_slist_append(NULL, "X-Amz-Date:20150830T123600Z");
     char url[512], hash[65];
@@ -57,8 +57,9 @@ int main(void)
     CHECK_STR(sign("GET", "/", NULL, "", &r),
               CRED "SignedHeaders=host;x-amz-date, "
                    "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
-    CHECK_STR(r.canonical_request, "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n"
-                                   "\nhost;x-amz-date\n" SIGV4_EMPTY_SHA256);
+    CHECK_STR(r.canonical_request,
+              "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n"
+              "\nhost;x-amz-date\n" SIGV4_EMPTY_SHA256);
     CHECK_STR(r.string_to_sign,
               "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
               "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63");

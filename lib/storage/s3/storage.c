@@ -132,8 +132,8 @@ nb_err s3_fail(const struct s3_session *ss, long status, const char *body, const
     case 401:
     case 403:
         return nb_error(NB_ERR_AUTH,
-                        "%s: %s was refused %s on s3://%s (HTTP %ld %s: %s): grant it in the "
-                        "bucket or IAM policy",
+                        "%s: %s was refused %s on s3://%s (HTTP %ld %s: %s): check the secret "
+                        "access key, and grant the action in the bucket or IAM policy",
                         what, id, action_of(fmt), ss->bucket, status, code[0] ? code : "", msg);
     case 404:
         return nb_error(NB_ERR_NOT_FOUND, "%s: " STORAGE_MSG_MISSING, what, name);
