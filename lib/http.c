@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "config.h"
 #include "log.h"
 
@@ -98,7 +100,11 @@ static void set_method(CURL *easy, const struct http_request *req)
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
         return;
     }
-    if (strcmp(m, "GET") != 0 && strcmp(m, "DELETE") != 0) {
+    if (strcmp(m, "HEAD") == 0) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+        return;
+    }
+    if (strcmp(m, "GET") != 0 && strcmp(m, "DELETE") != 0 && strcmp(m, "HEAD") != 0) {
         /* POST and PUT always carry a body, maybe empty (Content-Length: 0). */
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -107,10 +113,64 @@ static void set_method(CURL *easy, const struct http_request *req)
         curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, m);
 }
 
+static char ca_fallback[4096];
+
+void http_set_ca_fallback(const char *path)
+{
+    snprintf(ca_fallback, sizeof(ca_fallback), "%s", path ? path : "");
+}
+
+const char *http_ca_bundle(void)
+{
+    const char *v = getenv("CA_BUNDLE");
+
+    if (v && *v)
+        return v;
+    return ca_fallback[0] ? ca_fallback : NULL;
+}
+
+const char *http_slist_get(const struct curl_slist *list, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (; list; list = list->next) {
+        if (strncasecmp(list->data, name, n) == 0 && list->data[n] == ':') {
+            const char *v = list->data + n + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+nb_err http_slist_add(struct curl_slist **list, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 3;
+    char *line = malloc(len);
+    struct curl_slist *n = NULL;
+
+    if (line) {
+        snprintf(line, len, "%s: %s", name, value);
+        n = curl_slist_append(*list, line);
+        OPENSSL_cleanse(line, len);
+        free(line);
+    }
+    if (!n)
+        return nb_error(NB_ERR_NOMEM, "out of memory adding the %s header", name);
+    *list = n;
+    return NB_OK;
+}
+
 nb_err http_setup(CURL *easy, const struct http_request *req, bool refresh_auth,
                   struct curl_slist **out_headers)
 {
     struct curl_slist *h = NULL, *n;
+    struct http_sign_request sreq = {.method = req->method ? req->method : "GET",
+                                     .url = req->url,
+                                     .headers = req->headers,
+                                     .payload_sha256 = req->payload_sha256};
+    const char *ca = http_ca_bundle();
     nb_err err;
 
     *out_headers = NULL;
@@ -123,9 +183,11 @@ nb_err http_setup(CURL *easy, const struct http_request *req, bool refresh_auth,
         goto fail;
     }
     h = n;
-    if (req->auth && (err = req->auth->apply(req->auth->ctx, refresh_auth, &h)))
+    if (req->signer && (err = req->signer->sign(req->signer->ctx, &sreq, refresh_auth, &h)))
         goto fail;
-    curl_easy_setopt(easy, CURLOPT_URL, req->url);
+    /* CURLOPT_URL copies the string: a signer's replacement can go now. */
+    curl_easy_setopt(easy, CURLOPT_URL, sreq.new_url ? sreq.new_url : req->url);
+    free(sreq.new_url);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -134,10 +196,13 @@ nb_err http_setup(CURL *easy, const struct http_request *req, bool refresh_auth,
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, HTTP_STALL_SECONDS);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (ca)
+        curl_easy_setopt(easy, CURLOPT_CAINFO, ca);
     set_method(easy, req);
     *out_headers = h;
     return NB_OK;
 fail:
+    free(sreq.new_url);
     curl_slist_free_all(h);
     return err == NB_ERR_NOMEM ? nb_error(err, "out of memory building %s", req->what) : err;
 }
@@ -253,38 +318,64 @@ nb_err http_call(struct http_client *c, const struct http_request *req,
     http_retry_start(&r, policy ? policy : &default_policy);
     memset(resp, 0, sizeof(*resp));
     for (;;) {
-        char why[CURL_ERROR_SIZE + 32], ra[64];
-        double retry_after = -1;
+        struct http_outcome o;
         nb_err err;
 
         http_response_free(resp);
         err = send_attempt(c, req, refresh, resp);
-        refresh = false;
         if (err && resp->curl == CURLE_OK)
             return err; /* credentials or memory: not the network's fault */
-        if (!err && resp->status == 401 && req->auth && !refreshed) {
-            refreshed = refresh = true;
-            log_info("%s: HTTP 401, fetching a new token and trying again", req->what);
-            continue;
-        }
-        if (err) {
-            if (!http_curl_retryable(resp->curl))
-                return err;
-            snprintf(why, sizeof(why), "%s", resp->curl_error);
-        } else if (!http_status_retryable(resp->status)) {
+        o = (struct http_outcome){.curl = resp->curl,
+                                  .curl_error = resp->curl_error,
+                                  .status = resp->status,
+                                  .headers = resp->headers};
+        switch (http_retry_next(&r, req->what, &o, req->signer ? &refreshed : NULL)) {
+        case HTTP_NEXT_DONE:
             return NB_OK;
-        } else {
-            snprintf(why, sizeof(why), "HTTP %ld", resp->status);
-            if (http_header_get(resp->headers, "Retry-After", ra, sizeof(ra)))
-                retry_after = http_parse_retry_after(ra, (double)time(NULL));
-        }
-        if (!http_retry_wait(&r, req->what, why, retry_after)) {
-            if (err)
-                return nb_error(NB_ERR_STORAGE, "%s: %s (gave up after %u retries in %.0f s)",
-                                req->what, why, r.retries, monotonic_seconds() - r.started);
-            return NB_OK;
+        case HTTP_NEXT_FAIL:
+            return NB_ERR_STORAGE;
+        case HTTP_NEXT_REFRESH:
+            refresh = true;
+            break;
+        case HTTP_NEXT_RETRY:
+            refresh = false;
+            break;
         }
     }
+}
+
+enum http_next http_retry_next(struct http_retry *r, const char *what, const struct http_outcome *o,
+                               bool *refreshed)
+{
+    char why[CURL_ERROR_SIZE + 32], ra[64];
+    double retry_after = -1;
+
+    if (o->curl != CURLE_OK) {
+        const char *msg =
+            o->curl_error && o->curl_error[0] ? o->curl_error : curl_easy_strerror(o->curl);
+        snprintf(why, sizeof(why), "%s", msg);
+        if (!http_curl_retryable(o->curl)) {
+            nb_error(NB_ERR_STORAGE, "%s: %s", what, why);
+            return HTTP_NEXT_FAIL;
+        }
+    } else if (o->status == 401 && refreshed && !*refreshed) {
+        *refreshed = true;
+        log_info("%s: HTTP 401, fetching new credentials and trying again", what);
+        return HTTP_NEXT_REFRESH;
+    } else if (!http_status_retryable(o->status)) {
+        return HTTP_NEXT_DONE;
+    } else {
+        snprintf(why, sizeof(why), "HTTP %ld", o->status);
+        if (http_header_get(o->headers, "Retry-After", ra, sizeof(ra)))
+            retry_after = http_parse_retry_after(ra, (double)time(NULL));
+    }
+    if (http_retry_wait(r, what, why, retry_after))
+        return HTTP_NEXT_RETRY;
+    if (o->curl == CURLE_OK)
+        return HTTP_NEXT_DONE;
+    nb_error(NB_ERR_STORAGE, "%s: %s (gave up after %u retries in %.0f s)", what, why, r->retries,
+             monotonic_seconds() - r->started);
+    return HTTP_NEXT_FAIL;
 }
 
 /* ---- retries ---- */

@@ -6,8 +6,11 @@
  * connection errors, 408, 429 (honouring Retry-After) and 5xx are retried
  * with exponential backoff and jitter, bounded in count and in total time,
  * and each retry is logged (method and `what`, never headers: the
- * Authorization header never reaches a log line). A 401 makes the auth hook
- * fetch a fresh token once.
+ * Authorization header never reaches a log line). A 401 makes the signer
+ * fetch fresh credentials once. Every decision of that loop is
+ * http_retry_next(): the one retry loop of every driver, whether the
+ * request is a small call, a streamed ranged read (http_read.h) or a part
+ * of an upload (storage/part_writer.h).
  *
  * Streamed transfers (a download read as it arrives, an upload sent chunk
  * by chunk) use http_setup() to prepare their own handle and the
@@ -24,11 +27,28 @@
 
 #include "error.h"
 
-/* Adds the credentials of the next attempt to *headers (an Authorization
- * header, a signature...). `refresh` asks for new ones: the previous
- * attempt was refused with 401. Errors are recorded with nb_error(). */
-struct http_auth {
-    nb_err (*apply)(void *ctx, bool refresh, struct curl_slist **headers);
+/* One attempt of a request, as its signer sees it. */
+struct http_sign_request {
+    const char *method;
+    const char *url;                  /* as the driver built it (query included) */
+    const struct curl_slist *headers; /* the driver's headers ("Name: value") */
+    const char *payload_sha256;       /* hex SHA-256 of the body; NULL: not signed */
+    char *new_url; /* the signer may set a malloc'd replacement URL (a SAS token) */
+};
+
+/*
+ * The request signer hook. sign() sees the whole request (method, URL with
+ * its query, headers, payload hash) and adds what the store needs to
+ * *headers (an Authorization header, x-amz-date, ...) or rewrites the URL
+ * through req->new_url. `refresh` asks for fresh credentials: the previous
+ * attempt was refused with 401. A bearer token is the simplest signer
+ * (auth/token_cache.h); SigV4 and Azure Shared Key sign the request; a SAS
+ * token changes the URL. Errors are recorded with nb_error(); secrets never
+ * reach a message.
+ */
+struct http_signer {
+    nb_err (*sign)(void *ctx, struct http_sign_request *req, bool refresh,
+                   struct curl_slist **headers);
     void *ctx;
 };
 
@@ -39,9 +59,10 @@ struct http_request {
     const struct curl_slist *headers; /* extra headers, copied per attempt */
     const void *body;                 /* request body, or NULL */
     size_t body_len;
-    const struct http_auth *auth; /* NULL: no credentials */
-    bool refresh_auth;            /* ask auth for new credentials first */
-    size_t max_body;              /* response body kept (0: 4 MiB); the rest is dropped */
+    const char *payload_sha256;       /* for the signer; NULL: unsigned payload */
+    const struct http_signer *signer; /* NULL: no credentials */
+    bool refresh_auth;                /* ask the signer for new credentials first */
+    size_t max_body;                  /* response body kept (0: 4 MiB); the rest is dropped */
 };
 
 struct http_response {
@@ -81,7 +102,7 @@ const struct http_retry_policy *http_default_policy(void);
 
 /* One attempt. NB_OK when a response arrived, whatever its status; a
  * connection failure is NB_ERR_STORAGE with resp->curl set. Credentials
- * errors of req->auth are returned as recorded. The caller frees resp with
+ * errors of req->signer are returned as recorded. The caller frees resp with
  * http_response_free(). */
 nb_err http_send(struct http_client *c, const struct http_request *req,
                  struct http_response *resp) NB_WARN_UNUSED;
@@ -96,14 +117,54 @@ void http_response_free(struct http_response *resp);
 
 /*
  * For streamed transfers: resets `easy` and sets method, URL, body, the
- * shared timeouts and `headers` plus credentials (*out_headers, to free
- * with curl_slist_free_all after the transfer).
+ * shared timeouts (and CA_BUNDLE), and `headers` plus the signer's
+ * (*out_headers, to free with curl_slist_free_all after the transfer).
  */
 nb_err http_setup(CURL *easy, const struct http_request *req, bool refresh_auth,
                   struct curl_slist **out_headers) NB_WARN_UNUSED;
 
+/* The extra CA file of CA_BUNDLE (every provider), else `fallback` (e.g.
+ * AWS_CA_BUNDLE), else NULL: the system's. Read once per request. */
+const char *http_ca_bundle(void);
+void http_set_ca_fallback(const char *path);
+
+/* The value of header `name` in a curl_slist of "Name: value" lines; NULL
+ * when absent. Points into the list. */
+const char *http_slist_get(const struct curl_slist *list, const char *name);
+/* Appends "Name: value" to *list (NB_ERR_NOMEM recorded on failure). */
+nb_err http_slist_add(struct curl_slist **list, const char *name, const char *value) NB_WARN_UNUSED;
+
 /* Starts a sequence of attempts. */
 void http_retry_start(struct http_retry *r, const struct http_retry_policy *policy);
+
+/* What to do after an attempt. */
+enum http_next {
+    HTTP_NEXT_DONE,    /* an answer to hand to the caller (any status) */
+    HTTP_NEXT_RETRY,   /* waited (backoff or Retry-After): send it again */
+    HTTP_NEXT_REFRESH, /* 401: send it again with fresh credentials (once) */
+    HTTP_NEXT_FAIL,    /* a connection failure that is not worth (or out of) retries:
+                        * recorded with nb_error() naming `what` */
+};
+
+/* The outcome of one attempt: a transport failure (curl != CURLE_OK) or an
+ * answer with its status and raw headers (for Retry-After). */
+struct http_outcome {
+    CURLcode curl;
+    const char *curl_error; /* may be NULL or "" */
+    long status;
+    const char *headers;
+};
+
+/*
+ * The one retry loop's decision: connection failures that are worth it,
+ * 408, 429 and 5xx are retried (Retry-After honoured) within r's policy;
+ * the first 401 asks for fresh credentials (*refreshed tracks it: pass
+ * NULL when the request carries none); anything else is DONE. When the
+ * retries run out on an answer it is DONE (the caller maps the status);
+ * on a connection failure it is FAIL.
+ */
+enum http_next http_retry_next(struct http_retry *r, const char *what, const struct http_outcome *o,
+                               bool *refreshed);
 /* After a failed attempt (`why`: "HTTP 503", "connection reset..."):
  * logs the retry, waits (backoff with jitter, or `retry_after` seconds when
  * >= 0) and returns true; returns false when the count or the time budget

@@ -73,19 +73,6 @@ objects() {
     "$SYS_PYTHON" -c 'import json,sys; [print(i["name"]) for i in json.load(sys.stdin).get("items", [])]'
 }
 
-# rand_file PATH BYTES SEED: incompressible, reproducible bytes, fast.
-rand_file() {
-  mkdir -p "$(dirname "$1")"
-  openssl enc -aes-128-ctr -nosalt -pass "pass:$3" -in /dev/zero 2>/dev/null | head -c "$2" >"$1"
-}
-
-# big_live_db SIZE: a live database "neo4j" whose archive is about SIZE bytes.
-big_live_db() {
-  rm -rf "$W/live/neo4j"
-  make_live_db "$W/live" neo4j 64
-  rand_file "$W/live/neo4j/neostore.propertystore.db" "$1" "$BATS_TEST_NUMBER"
-}
-
 no_private_key_in_output() {
   [[ $output != *"$KEY_LINE"* ]] || fail "a line of the private key was printed"
   [[ $output != *"PRIVATE KEY"* ]] || fail "the private key was printed"

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/secret_file.h"
+#include "auth/token_cache.h"
 #include "http.h"
 #include "log.h"
 
@@ -27,10 +29,7 @@ struct gcp_auth {
     char *metadata_host;
     char identity[512];
     struct http_client *http;
-    /* the cached token */
-    char *token;
-    double obtained; /* monotonic seconds */
-    double lifetime; /* seconds */
+    struct token_cache *cache;
 };
 
 /* Retries for the metadata server: it may still be starting beside us. */
@@ -40,6 +39,9 @@ static const struct http_retry_policy metadata_policy = {
     .cap = 2.0,
     .budget = 10.0,
 };
+
+static nb_err fetch_token(void *ctx, struct auth_token *out);
+static const char *identity_of(void *ctx);
 
 /* ---- pure helpers ---- */
 
@@ -160,45 +162,18 @@ nb_err gcp_parse_token_response(const char *body, char **token, long *expires_in
     return err;
 }
 
-double gcp_refresh_margin(double lifetime)
-{
-    double m = lifetime / 4;
-    return m > 300 ? 300 : m;
-}
-
-bool gcp_token_fresh(double now, double obtained, double lifetime)
-{
-    return now < obtained + lifetime - gcp_refresh_margin(lifetime);
-}
-
 /* ---- reading the key ---- */
 
 static nb_err read_file(const char *path, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
+    nb_err err = secret_file_read(path, GCP_KEY_MAX_BYTES, "credentials file", out, len);
 
-    if (!f)
-        return nb_error(NB_ERR_USAGE, "credentials file '%s' cannot be read", path);
-    buf = malloc(GCP_KEY_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return NB_ERR_NOMEM;
-    }
-    n = fread(buf, 1, GCP_KEY_MAX_BYTES + 1, f);
-    fclose(f);
-    if (n > GCP_KEY_MAX_BYTES) {
-        free(buf);
+    if (err == NB_ERR_USAGE && strstr(nb_errmsg(), "larger than"))
         return nb_error(NB_ERR_USAGE,
                         "credentials file '%s' is larger than %u bytes: it is not a "
                         "service-account key",
                         path, GCP_KEY_MAX_BYTES);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return NB_OK;
+    return err;
 }
 
 static const char *json_str(json_t *root, const char *name)
@@ -289,7 +264,8 @@ nb_err gcp_auth_new(const char *credentials_file, struct gcp_auth **out)
 
     if (!a)
         return NB_ERR_NOMEM;
-    if ((err = http_client_new(&a->http)))
+    if ((err = http_client_new(&a->http)) ||
+        (err = token_cache_new(fetch_token, identity_of, a, &a->cache)))
         goto fail;
     if (credentials_file) {
         if ((err = load_key_file(a, credentials_file)))
@@ -318,10 +294,7 @@ void gcp_auth_free(struct gcp_auth *a)
     free(a->key_id);
     free(a->token_uri);
     free(a->metadata_host);
-    if (a->token) {
-        OPENSSL_cleanse(a->token, strlen(a->token));
-        free(a->token);
-    }
+    token_cache_free(a->cache);
     http_client_free(a->http);
     free(a);
 }
@@ -351,24 +324,18 @@ static void excerpt(const struct http_response *resp, char *buf, size_t len)
     }
 }
 
-static nb_err store_token(struct gcp_auth *a, const struct http_response *resp)
+static nb_err store_token(const struct http_response *resp, struct auth_token *out)
 {
-    char *token = NULL;
     long expires_in = 0;
-    nb_err err = gcp_parse_token_response(resp->body, &token, &expires_in);
+    nb_err err = gcp_parse_token_response(resp->body, &out->token, &expires_in);
 
     if (err)
         return err;
-    if (a->token) {
-        OPENSSL_cleanse(a->token, strlen(a->token));
-        free(a->token);
-    }
-    a->token = token;
-    a->lifetime = (double)expires_in;
+    out->lifetime = (double)expires_in;
     return NB_OK;
 }
 
-static nb_err fetch_jwt_token(struct gcp_auth *a)
+static nb_err fetch_jwt_token(struct gcp_auth *a, struct auth_token *out)
 {
     static const char grant[] = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
                                 "&assertion=";
@@ -399,7 +366,7 @@ static nb_err fetch_jwt_token(struct gcp_auth *a)
     if ((err = http_call(a->http, &req, NULL, &resp)))
         goto out;
     if (resp.status == 200) {
-        err = store_token(a, &resp);
+        err = store_token(&resp, out);
     } else {
         excerpt(&resp, msg, sizeof(msg));
         err = nb_error(resp.status >= 400 && resp.status < 500 ? NB_ERR_AUTH : NB_ERR_STORAGE,
@@ -449,7 +416,7 @@ static void fetch_metadata_email(struct gcp_auth *a)
     http_response_free(&resp);
 }
 
-static nb_err fetch_metadata_token(struct gcp_auth *a)
+static nb_err fetch_metadata_token(struct gcp_auth *a, struct auth_token *out)
 {
     struct http_response resp;
     char msg[400];
@@ -468,7 +435,7 @@ static nb_err fetch_metadata_token(struct gcp_auth *a)
                        "Kubernetes service account is bound to a Google service account",
                        a->metadata_host, resp.status, msg);
     } else {
-        err = store_token(a, &resp);
+        err = store_token(&resp, out);
     }
     http_response_free(&resp);
     if (!err && strncmp(a->identity, "the workload identity (", 23) == 0)
@@ -476,45 +443,19 @@ static nb_err fetch_metadata_token(struct gcp_auth *a)
     return err;
 }
 
-nb_err gcp_auth_token(struct gcp_auth *a, bool refresh, const char **token)
+static nb_err fetch_token(void *ctx, struct auth_token *out)
 {
-    double now = monotonic_seconds();
-    nb_err err;
+    struct gcp_auth *a = ctx;
 
-    if (a->token && !refresh && gcp_token_fresh(now, a->obtained, a->lifetime)) {
-        *token = a->token;
-        return NB_OK;
-    }
-    if (a->token)
-        log_info("fetching a new access token for %s (%s)", a->identity,
-                 refresh ? "the last one was refused" : "the last one is about to expire");
-    err = a->key ? fetch_jwt_token(a) : fetch_metadata_token(a);
-    if (err)
-        return err;
-    a->obtained = now;
-    *token = a->token;
-    return NB_OK;
+    return a->key ? fetch_jwt_token(a, out) : fetch_metadata_token(a, out);
 }
 
-nb_err gcp_auth_apply(void *ctx, bool refresh, struct curl_slist **headers)
+static const char *identity_of(void *ctx)
 {
-    const char *token = NULL;
-    struct curl_slist *n;
-    char *line;
-    size_t len;
-    nb_err err = gcp_auth_token(ctx, refresh, &token);
+    return gcp_auth_identity(ctx);
+}
 
-    if (err)
-        return err;
-    len = strlen(token) + sizeof("Authorization: Bearer ");
-    if (!(line = malloc(len)))
-        return NB_ERR_NOMEM;
-    snprintf(line, len, "Authorization: Bearer %s", token);
-    n = curl_slist_append(*headers, line);
-    OPENSSL_cleanse(line, len);
-    free(line);
-    if (!n)
-        return NB_ERR_NOMEM;
-    *headers = n;
-    return NB_OK;
+struct token_cache *gcp_auth_cache(struct gcp_auth *a)
+{
+    return a->cache;
 }

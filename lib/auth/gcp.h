@@ -6,10 +6,8 @@
  *     private key) exchanged at the key's token_uri;
  *   - no key: the metadata server (GKE workload identity), at
  *     metadata.google.internal or GCE_METADATA_HOST (host:port).
- * The token is cached and fetched again before it expires (a margin of a
- * quarter of its lifetime, at most 5 minutes), so a long transfer that
- * asks for it before every request never sends a stale one; a 401 makes
- * the caller ask for a fresh one once (gcp_auth_apply with refresh).
+ * The token lives in the shared token cache (auth/token_cache.h), which
+ * renews it before it expires and once more after a 401.
  *
  * The private key never leaves this file: it is not logged, not put in a
  * message, and its PEM text is wiped once parsed. Messages name the
@@ -41,13 +39,9 @@ void gcp_auth_free(struct gcp_auth *a);
  * identity EMAIL" once the metadata server told it. */
 const char *gcp_auth_identity(const struct gcp_auth *a);
 
-/* A valid access token (cached, fetched when missing, near expiry, or when
- * `refresh`). Failures: NB_ERR_AUTH when the identity is refused,
- * NB_ERR_STORAGE when the token endpoint cannot be reached. */
-nb_err gcp_auth_token(struct gcp_auth *a, bool refresh, const char **token) NB_WARN_UNUSED;
-
-/* struct http_auth's apply: appends "Authorization: Bearer TOKEN". */
-nb_err gcp_auth_apply(void *ctx, bool refresh, struct curl_slist **headers) NB_WARN_UNUSED;
+/* The token cache of this identity: its signer is
+ * token_cache_bearer_sign ("Authorization: Bearer TOKEN"). */
+struct token_cache *gcp_auth_cache(struct gcp_auth *a);
 
 /* ---- pure helpers (unit-tested) ---- */
 
@@ -64,10 +58,4 @@ nb_err gcp_jwt_sign(EVP_PKEY *key, const char *header, const char *claims,
 /* {"access_token":..,"expires_in":N,...}: a copy of the token and N.
  * NB_ERR_STORAGE when malformed. */
 nb_err gcp_parse_token_response(const char *body, char **token, long *expires_in) NB_WARN_UNUSED;
-/* Seconds before expiry at which a token of `lifetime` seconds is renewed. */
-double gcp_refresh_margin(double lifetime);
-/* The token obtained at `obtained` for `lifetime` seconds is still good to
- * send at `now` (all monotonic seconds). */
-bool gcp_token_fresh(double now, double obtained, double lifetime);
-
 #endif

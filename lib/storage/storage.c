@@ -6,11 +6,13 @@
 
 #include "storage/file/file.h"
 #include "storage/gcs/gcs.h"
+#include "storage/s3/s3.h"
 
 /* One line per provider. */
 static const struct storage_driver *const drivers[] = {
     &file_driver,
     &gcs_driver,
+    &s3_driver,
 };
 
 struct storage {
@@ -34,7 +36,7 @@ nb_err storage_open(const struct location *loc, const struct storage_options *op
     if (!driver)
         return nb_error(NB_ERR_USAGE,
                         "BUCKET '%s': the %s provider is not available in this build; "
-                        "use gs:// or file:///",
+                        "use gs://, s3:// or file:///",
                         loc->display, provider_name(loc->provider));
     s = calloc(1, sizeof(*s));
     if (!s)

@@ -57,3 +57,17 @@ PY
   # a fixed mtime, so copies can be compared with stat as well
   find "$d" -exec touch -h -d '2024-01-02 03:04:05' {} +
 }
+
+# rand_file PATH BYTES SEED: incompressible, reproducible bytes, fast.
+rand_file() {
+  mkdir -p "$(dirname "$1")"
+  openssl enc -aes-128-ctr -nosalt -pass "pass:$3" -in /dev/zero 2>/dev/null | head -c "$2" >"$1"
+}
+
+# big_live_db SIZE: a live database "neo4j" under $W/live whose archive is
+# about SIZE bytes (mostly incompressible, seeded by the test's number).
+big_live_db() {
+  rm -rf "$W/live/neo4j"
+  make_live_db "$W/live" neo4j 64
+  rand_file "$W/live/neo4j/neostore.propertystore.db" "$1" "$BATS_TEST_NUMBER"
+}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth/gcp.h"
+#include "auth/token_cache.h"
 #include "log.h"
 #include "unit.h"
 
@@ -146,18 +147,18 @@ static void test_token_response(void)
 
 static void test_refresh_timing(void)
 {
-    CHECK(gcp_refresh_margin(3600) == 300);
-    CHECK(gcp_refresh_margin(1200) == 300);
-    CHECK(gcp_refresh_margin(400) == 100);
-    CHECK(gcp_refresh_margin(4) == 1);
+    CHECK(token_refresh_margin(3600) == 300);
+    CHECK(token_refresh_margin(1200) == 300);
+    CHECK(token_refresh_margin(400) == 100);
+    CHECK(token_refresh_margin(4) == 1);
     /* an hour's token is renewed 5 minutes before it ends */
-    CHECK(gcp_token_fresh(100, 100, 3600));
-    CHECK(gcp_token_fresh(100 + 3299, 100, 3600));
-    CHECK(!gcp_token_fresh(100 + 3300, 100, 3600));
-    CHECK(!gcp_token_fresh(100 + 4000, 100, 3600));
+    CHECK(token_fresh(100, 100, 3600));
+    CHECK(token_fresh(100 + 3299, 100, 3600));
+    CHECK(!token_fresh(100 + 3300, 100, 3600));
+    CHECK(!token_fresh(100 + 4000, 100, 3600));
     /* a short-lived one a quarter of its life before */
-    CHECK(gcp_token_fresh(2.9, 0, 4));
-    CHECK(!gcp_token_fresh(3.0, 0, 4));
+    CHECK(token_fresh(2.9, 0, 4));
+    CHECK(!token_fresh(3.0, 0, 4));
 }
 
 /* ---- key files ---- */

@@ -21,10 +21,10 @@ struct gcs_session {
     char *bucket;
     char *endpoint; /* "https://storage.googleapis.com", or STORAGE_EMULATOR_HOST */
     struct gcp_auth *auth;
-    struct http_auth http_auth; /* gcp_auth_apply over auth */
-    struct http_client *http;   /* sequential requests (metadata, uploads) */
-    size_t chunk_size;          /* resumable upload chunk (GCS_CHUNK_SIZE) */
-    unsigned list_page_size;    /* objects per list page (GCS_LIST_PAGE_SIZE) */
+    struct http_signer signer; /* bearer tokens from auth's token cache */
+    struct http_client *http;  /* sequential requests (metadata, uploads) */
+    size_t chunk_size;         /* resumable upload chunk (GCS_CHUNK_SIZE) */
+    unsigned list_page_size;   /* objects per list page (GCS_LIST_PAGE_SIZE) */
 };
 
 /* "gs://bucket/key", for messages, into buf. */

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/token_cache.h"
 #include "log.h"
+#include "storage/http_read.h"
 
 /* ---- shared helpers ---- */
 
@@ -100,7 +102,7 @@ nb_err gcs_call(struct gcs_session *gs, const char *method, const char *url, con
         .headers = headers,
         .body = body,
         .body_len = body_len,
-        .auth = &gs->http_auth,
+        .signer = &gs->signer,
     };
     return http_call(gs->http, &req, NULL, resp);
 }
@@ -255,8 +257,8 @@ static nb_err gcs_open(const struct location *loc, const struct storage_options 
         (err = gcp_auth_new(opts ? opts->credentials_file : NULL, &gs->auth)) ||
         (err = http_client_new(&gs->http)))
         goto fail;
-    gs->http_auth.apply = gcp_auth_apply;
-    gs->http_auth.ctx = gs->auth;
+    gs->signer.sign = token_cache_bearer_sign;
+    gs->signer.ctx = gcp_auth_cache(gs->auth);
     if ((err = gcs_probe(gs, loc->prefix)))
         goto fail;
     log_debug("gcs: %s at %s as %s", loc->display, gs->endpoint, gcp_auth_identity(gs->auth));
@@ -268,6 +270,36 @@ fail:
 }
 
 /* ---- objects ---- */
+
+static nb_err fail_cb(void *ctx, long status, const char *body, const char *fmt, const char *name)
+{
+    return gcs_fail_status(ctx, status, body, fmt, name);
+}
+
+/* Reads pinned to the generation the first answer names. */
+nb_err gcs_open_read(void *data, const char *key, uint64_t offset, uint64_t length,
+                     struct storage_reader **out)
+{
+    struct gcs_session *gs = data;
+    char name[1200];
+    char *url = gcs_url(gs, "/storage/v1", key, "?alt=media");
+    struct http_read_spec spec = {.url = url,
+                                  .name = gcs_name(gs, key, name, sizeof(name)),
+                                  .signer = &gs->signer,
+                                  .offset = offset,
+                                  .length = length,
+                                  .pin_header = "x-goog-generation",
+                                  .pin_query = "generation",
+                                  .fail = fail_cb,
+                                  .fail_ctx = gs};
+    nb_err err;
+
+    if (!url)
+        return NB_ERR_NOMEM;
+    err = http_read_open(&spec, out);
+    free(url);
+    return err;
+}
 
 static nb_err gcs_stat(void *data, const char *key, struct storage_info *info)
 {

@@ -1,10 +1,11 @@
 /*
  * The GCS driver: streamed writes.
  *
- * Bytes are buffered up to one chunk (GCS_CHUNK_SIZE, default 8 MiB, a
- * multiple of 256 KiB). An object that ends within its first chunk goes up
- * in one media upload at commit. A larger one opens a resumable upload
- * session when its first chunk fills, and each full chunk is PUT with
+ * The shared part writer (storage/part_writer.h) buffers the stream in
+ * chunks (GCS_CHUNK_SIZE, default 8 MiB, a multiple of 256 KiB). An object
+ * that ends within its first chunk goes up in one media upload at commit.
+ * A larger one opens a resumable upload session with its first chunk, and
+ * each chunk is PUT with
  * "Content-Range: bytes A-B/(unknown)"; commit() sends the rest with the total,
  * which makes the object visible all at once. A chunk that fails (a cut,
  * 408, 429, 5xx) is not simply sent again: the session is asked what it
@@ -20,26 +21,25 @@
 
 #include "log.h"
 #include "storage/gcs/gcs.h"
-
-#define GCS_FIRST_BUFFER (64u << 10)
+#include "storage/part_writer.h"
 
 struct gcs_writer {
-    struct storage_writer base;
     struct gcs_session *gs;
     char *key;
     char name[1200]; /* gs://bucket/key */
     char *session;   /* resumable session URI; NULL until a chunk must go */
-    char *buf;
-    size_t cap; /* allocated, grows up to gs->chunk_size */
+    /* the chunk being sent (the part writer's buffer) */
+    const char *buf;
     size_t len;
     uint64_t sent; /* bytes the session holds: the object offset of buf[0] */
 };
 
-static void writer_free(struct gcs_writer *w)
+static void writer_free(void *ctx)
 {
+    struct gcs_writer *w = ctx;
+
     free(w->key);
     free(w->session);
-    free(w->buf);
     free(w);
 }
 
@@ -156,7 +156,7 @@ static nb_err put_bytes(struct gcs_writer *w, size_t off, bool final, bool refre
                                .what = what,
                                .body = w->buf + off,
                                .body_len = w->len - off,
-                               .auth = &w->gs->http_auth,
+                               .signer = &w->gs->signer,
                                .refresh_auth = refresh};
     nb_err err;
 
@@ -216,9 +216,6 @@ static nb_err put_chunk(struct gcs_writer *w, bool final)
 
     http_retry_start(&retry, NULL);
     for (;;) {
-        char why[CURL_ERROR_SIZE + 32], ra[64];
-        double retry_after = -1;
-
         err = put_bytes(w, off, final, refresh, &resp);
         refresh = false;
         if (err && resp.curl == CURLE_OK) {
@@ -240,33 +237,37 @@ static nb_err put_chunk(struct gcs_writer *w, bool final)
                     break;
                 continue;
             }
-            snprintf(why, sizeof(why), "the session took no bytes");
-        } else if (!err && resp.status == 401 && !refreshed) {
-            log_info("%s: HTTP 401, fetching a new token and trying again", w->name);
-            refresh = refreshed = true;
-            continue;
+            if (!http_retry_wait(&retry, w->name, "the session took no bytes", -1)) {
+                err = nb_error(NB_ERR_STORAGE,
+                               STORAGE_MSG_WRITE ": the session took no bytes (gave up after %u "
+                                                 "retries)",
+                               w->name, retry.retries);
+                break;
+            }
         } else if (!err && (resp.status == 404 || resp.status == 410)) {
             err = nb_error(NB_ERR_STORAGE,
                            STORAGE_MSG_WRITE ": the upload session expired or was cancelled "
                                              "(HTTP %ld); run it again",
                            w->name, resp.status);
             break;
-        } else if (!err && !http_status_retryable(resp.status)) {
-            err = gcs_fail(w->gs, &resp, STORAGE_MSG_WRITE, w->name);
-            break;
-        } else if (err) {
-            if (!http_curl_retryable(resp.curl))
-                break;
-            snprintf(why, sizeof(why), "%s", resp.curl_error);
         } else {
-            snprintf(why, sizeof(why), "HTTP %ld", resp.status);
-            if (http_header_get(resp.headers, "Retry-After", ra, sizeof(ra)))
-                retry_after = http_parse_retry_after(ra, (double)time(NULL));
-        }
-        if (!http_retry_wait(&retry, w->name, why, retry_after)) {
-            err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_WRITE ": %s (gave up after %u retries)",
-                           w->name, why, retry.retries);
-            break;
+            struct http_outcome o = {.curl = resp.curl,
+                                     .curl_error = resp.curl_error,
+                                     .status = resp.status,
+                                     .headers = resp.headers};
+            enum http_next next = http_retry_next(&retry, w->name, &o, &refreshed);
+            if (next == HTTP_NEXT_REFRESH) {
+                refresh = true;
+                continue;
+            }
+            if (next == HTTP_NEXT_FAIL) {
+                err = nb_error_context(NB_ERR_STORAGE, STORAGE_MSG_WRITE, w->name);
+                break;
+            }
+            if (next == HTTP_NEXT_DONE) {
+                err = gcs_fail(w->gs, &resp, STORAGE_MSG_WRITE, w->name);
+                break;
+            }
         }
         if ((err = query_session(w, final, total, &held, &complete, &resp)))
             break;
@@ -292,74 +293,46 @@ static nb_err put_chunk(struct gcs_writer *w, bool final)
     return err;
 }
 
-/* ---- the writer ---- */
+/* ---- the part writer's hooks ---- */
 
-static nb_err flush_chunk(struct gcs_writer *w)
+static nb_err gcs_put_part(void *ctx, unsigned number, uint64_t offset, const void *buf, size_t len,
+                           bool final)
 {
+    struct gcs_writer *w = ctx;
     nb_err err;
 
+    (void)number;
+    w->buf = buf;
+    w->len = len;
+    w->sent = offset;
     if (!w->session && (err = start_session(w)))
         return err;
-    return put_chunk(w, false);
-}
-
-static nb_err grow(struct gcs_writer *w)
-{
-    size_t want = w->cap * 2;
-    char *p;
-
-    if (want > w->gs->chunk_size)
-        want = w->gs->chunk_size;
-    if (!(p = realloc(w->buf, want)))
-        return nb_error(NB_ERR_NOMEM, STORAGE_MSG_WRITE ": out of memory", w->name);
-    w->buf = p;
-    w->cap = want;
-    return NB_OK;
-}
-
-static nb_err gcs_write(struct storage_writer *sw, const void *buf, size_t len)
-{
-    struct gcs_writer *w = (struct gcs_writer *)sw;
-    const char *p = buf;
-    nb_err err;
-
-    while (len > 0) {
-        size_t n;
-        if (w->len == w->cap && w->cap < w->gs->chunk_size && (err = grow(w)))
-            return err;
-        n = w->cap - w->len < len ? w->cap - w->len : len;
-        memcpy(w->buf + w->len, p, n);
-        w->len += n;
-        p += n;
-        len -= n;
-        if (w->len == w->gs->chunk_size && (err = flush_chunk(w)))
-            return err;
-    }
-    return NB_OK;
+    return put_chunk(w, final);
 }
 
 /* The whole object in one request (it fits in one chunk). */
-static nb_err media_upload(struct gcs_writer *w)
+static nb_err media_upload(void *ctx, const void *buf, size_t len)
 {
+    struct gcs_writer *w = ctx;
     char *q = http_escape(w->key), *query = NULL, *url = NULL, what[1300];
     struct curl_slist *h = NULL;
     struct http_response resp = {0};
     nb_err err = NB_ERR_NOMEM;
 
-    snprintf(what, sizeof(what), "POST %s (%zu bytes)", w->name, w->len);
+    snprintf(what, sizeof(what), "POST %s (%zu bytes)", w->name, len);
     if (!q || !(query = malloc(strlen(q) + 32)))
         goto out;
     sprintf(query, "?uploadType=media&name=%s", q);
     if (!(url = gcs_url(w->gs, "/upload/storage/v1", NULL, query)) ||
         !(h = curl_slist_append(NULL, "Content-Type: application/octet-stream")))
         goto out;
-    err = gcs_call(w->gs, "POST", url, what, h, w->buf ? w->buf : "", w->len, &resp);
+    err = gcs_call(w->gs, "POST", url, what, h, buf, len, &resp);
     if (err)
         err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
     else if (resp.status != 200 && resp.status != 201)
         err = gcs_fail(w->gs, &resp, STORAGE_MSG_COMMIT, w->name);
     else
-        err = check_final(w, &resp, w->len);
+        err = check_final(w, &resp, len);
 out:
     free(q);
     free(query);
@@ -374,7 +347,7 @@ static void cancel_session(struct gcs_writer *w)
     struct http_response resp = {0};
     char what[1300];
     struct http_request req = {
-        .method = "DELETE", .url = w->session, .what = what, .auth = &w->gs->http_auth};
+        .method = "DELETE", .url = w->session, .what = what, .signer = &w->gs->signer};
 
     snprintf(what, sizeof(what), "DELETE %s (cancel the upload)", w->name);
     /* 499 is GCS's answer to a cancelled session. */
@@ -386,46 +359,39 @@ static void cancel_session(struct gcs_writer *w)
     http_response_free(&resp);
 }
 
-static nb_err gcs_commit(struct storage_writer *sw)
+static void gcs_abort(void *ctx)
 {
-    struct gcs_writer *w = (struct gcs_writer *)sw;
-    nb_err err = w->session ? put_chunk(w, true) : media_upload(w);
-
-    if (err && w->session)
-        cancel_session(w);
-    writer_free(w);
-    return err;
-}
-
-static void gcs_abort(struct storage_writer *sw)
-{
-    struct gcs_writer *w = (struct gcs_writer *)sw;
+    struct gcs_writer *w = ctx;
 
     if (w->session)
         cancel_session(w);
-    writer_free(w);
 }
+
+static const struct part_ops gcs_part_ops = {
+    .put_whole = media_upload,
+    .put_part = gcs_put_part,
+    .abort = gcs_abort,
+    .free = writer_free,
+};
 
 nb_err gcs_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out)
 {
     struct gcs_session *gs = data;
     struct gcs_writer *w = calloc(1, sizeof(*w));
+    struct part_limits limits = {
+        .default_part = gs->chunk_size,
+        .min_part = gs->chunk_size,
+        .max_part = gs->chunk_size,
+        .quantum = GCS_CHUNK_QUANTUM,
+    };
 
     if (!w)
         return NB_ERR_NOMEM;
     w->gs = gs;
     gcs_name(gs, key, w->name, sizeof(w->name));
-    /* Small objects need small buffers; big ones grow to a chunk. */
-    w->cap = size_hint && size_hint < GCS_FIRST_BUFFER ? (size_t)size_hint : GCS_FIRST_BUFFER;
-    if (w->cap > gs->chunk_size)
-        w->cap = gs->chunk_size;
-    if (!(w->key = strdup(key)) || !(w->buf = malloc(w->cap))) {
+    if (!(w->key = strdup(key))) {
         writer_free(w);
         return NB_ERR_NOMEM;
     }
-    w->base.write = gcs_write;
-    w->base.commit = gcs_commit;
-    w->base.abort = gcs_abort;
-    *out = &w->base;
-    return NB_OK;
+    return part_writer_new(&limits, size_hint, &gcs_part_ops, w, w->name, out);
 }

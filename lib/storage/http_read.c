@@ -1,5 +1,5 @@
 /*
- * The GCS driver: streamed, optionally ranged, reads.
+ * The streamed ranged GET every cloud driver's read uses (http_read.h).
  *
  * A pull model over curl's multi interface: read() drives the transfer
  * only until some bytes are there, so memory stays one small ring whatever
@@ -9,9 +9,11 @@
  *
  * A transfer that fails part-way (connection cut, stall, 5xx before the
  * body) is resumed with "Range: bytes=N-" from the first byte not yet
- * received, pinned to the object's generation, so no byte is returned
- * twice or skipped; retries are bounded by the shared retry policy and
- * start afresh once a resumed transfer made progress.
+ * received, pinned to the version the first answer named (a query
+ * parameter such as GCS's generation, or If-Match on the ETag), so no byte
+ * is returned twice or skipped and a replaced object is never mixed in;
+ * retries are http_retry_next()'s and start afresh once a resumed transfer
+ * made progress.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,18 +22,18 @@
 #include <time.h>
 
 #include "log.h"
-#include "storage/gcs/gcs.h"
+#include "storage/http_read.h"
 
-#define GCS_RING_SIZE   (256u << 10)
-#define GCS_ERRBODY_MAX 2048
-#define GCS_POLL_MS     1000
+#define HTTP_READ_RING_SIZE (256u << 10)
+#define HTTP_READ_ERRBODY   2048
+#define HTTP_READ_POLL_MS   1000
 
-struct gcs_reader {
+struct http_reader {
     struct storage_reader base;
-    struct gcs_session *gs;
-    char name[1200]; /* gs://bucket/key, for messages */
-    char *url;       /* ...?alt=media */
-    char generation[32];
+    struct http_read_spec spec; /* its strings are copies */
+    char name[1200];            /* for messages */
+    char *url;
+    char pin[256]; /* the version the first answer named; "" until then */
     uint64_t next; /* object offset of the next byte to receive */
     uint64_t end;  /* object offset where the read ends (exclusive); UINT64_MAX: not known yet */
     bool eof;
@@ -51,7 +53,7 @@ struct gcs_reader {
     uint64_t total;        /* the object's size per the answer; UINT64_MAX: not told */
     char hdr[16384];
     size_t hdr_len;
-    char errbody[GCS_ERRBODY_MAX];
+    char errbody[HTTP_READ_ERRBODY];
     size_t errbody_len;
     char curl_error[CURL_ERROR_SIZE];
 
@@ -65,12 +67,12 @@ struct gcs_reader {
 
 /* ---- the ring ---- */
 
-static bool ring_fits(const struct gcs_reader *rd, size_t n)
+static bool ring_fits(const struct http_reader *rd, size_t n)
 {
     return rd->cap - rd->len >= n;
 }
 
-static void ring_put(struct gcs_reader *rd, const char *data, size_t n)
+static void ring_put(struct http_reader *rd, const char *data, size_t n)
 {
     size_t tail = (rd->head + rd->len) % rd->cap;
     size_t first = rd->cap - tail < n ? rd->cap - tail : n;
@@ -80,7 +82,7 @@ static void ring_put(struct gcs_reader *rd, const char *data, size_t n)
     rd->len += n;
 }
 
-static size_t ring_get(struct gcs_reader *rd, char *out, size_t n)
+static size_t ring_get(struct http_reader *rd, char *out, size_t n)
 {
     size_t first;
 
@@ -98,7 +100,7 @@ static size_t ring_get(struct gcs_reader *rd, char *out, size_t n)
 
 /* An empty ring grows for a callback chunk larger than it (rare: curl
  * hands over at most CURL_MAX_WRITE_SIZE bytes at a time). */
-static bool ring_grow(struct gcs_reader *rd, size_t n)
+static bool ring_grow(struct http_reader *rd, size_t n)
 {
     char *p = realloc(rd->ring, n);
 
@@ -115,7 +117,7 @@ static bool ring_grow(struct gcs_reader *rd, size_t n)
 /* The answer's headers are in, before any of its body: where does the
  * body start? A 206 from its Content-Range, a 200 from the object's start
  * (a server may ignore Range); bytes before rd->next are dropped. */
-static void headers_end(struct gcs_reader *rd)
+static void headers_end(struct http_reader *rd)
 {
     char v[128];
     uint64_t a = 0, b = 0;
@@ -136,7 +138,7 @@ static void headers_end(struct gcs_reader *rd)
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
-    struct gcs_reader *rd = ctx;
+    struct http_reader *rd = ctx;
     size_t n = size * nmemb;
     long status;
 
@@ -162,13 +164,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
-    struct gcs_reader *rd = ctx;
+    struct http_reader *rd = ctx;
     size_t n = size * nmemb, drop, take;
 
     if (rd->status != 200 && rd->status != 206) {
-        if (GCS_ERRBODY_MAX - 1 == rd->errbody_len)
+        if (HTTP_READ_ERRBODY - 1 == rd->errbody_len)
             return n;
-        size_t keep = GCS_ERRBODY_MAX - 1 - rd->errbody_len;
+        size_t keep = HTTP_READ_ERRBODY - 1 - rd->errbody_len;
         if (keep > n)
             keep = n;
         memcpy(rd->errbody + rd->errbody_len, data, keep);
@@ -198,7 +200,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 
 /* ---- one transfer ---- */
 
-static void transfer_stop(struct gcs_reader *rd)
+static void transfer_stop(struct http_reader *rd)
 {
     if (rd->attached)
         curl_multi_remove_handle(rd->multi, rd->easy);
@@ -207,29 +209,38 @@ static void transfer_stop(struct gcs_reader *rd)
     rd->headers = NULL;
 }
 
-static nb_err transfer_start(struct gcs_reader *rd, bool refresh)
+static nb_err transfer_start(struct http_reader *rd, bool refresh)
 {
-    char range[80], url[8192], what[1300];
+    char range[80], what[1300];
     struct curl_slist *h = NULL;
-    struct http_request req = {
-        .method = "GET", .url = url, .what = what, .auth = &rd->gs->http_auth};
-    nb_err err;
+    char *url = NULL;
+    struct http_request req = {.method = "GET", .what = what, .signer = rd->spec.signer};
+    nb_err err = NB_ERR_NOMEM;
 
     snprintf(what, sizeof(what), "GET %s", rd->name);
-    snprintf(url, sizeof(url), "%s%s%s", rd->url, rd->generation[0] ? "&generation=" : "",
-             rd->generation);
+    if (rd->pin[0] && rd->spec.pin_query) {
+        size_t len = strlen(rd->url) + strlen(rd->spec.pin_query) + strlen(rd->pin) + 3;
+        if (!(url = malloc(len)))
+            goto out;
+        snprintf(url, len, "%s%c%s=%s", rd->url, strchr(rd->url, '?') ? '&' : '?',
+                 rd->spec.pin_query, rd->pin);
+    } else if (rd->pin[0] && http_slist_add(&h, "If-Match", rd->pin)) {
+        goto out;
+    }
+    req.url = url ? url : rd->url;
     if (rd->end != UINT64_MAX)
-        snprintf(range, sizeof(range), "Range: bytes=%" PRIu64 "-%" PRIu64, rd->next, rd->end - 1);
+        snprintf(range, sizeof(range), "bytes=%" PRIu64 "-%" PRIu64, rd->next, rd->end - 1);
     else
-        snprintf(range, sizeof(range), "Range: bytes=%" PRIu64 "-", rd->next);
+        snprintf(range, sizeof(range), "bytes=%" PRIu64 "-", rd->next);
     /* No Range for a whole object from its start: a plain 200. */
-    if ((rd->next > 0 || rd->end != UINT64_MAX) && !(h = curl_slist_append(NULL, range)))
-        return NB_ERR_NOMEM;
+    if ((rd->next > 0 || rd->end != UINT64_MAX) && http_slist_add(&h, "Range", range))
+        goto out;
     req.headers = h;
     err = http_setup(rd->easy, &req, refresh, &rd->headers);
-    curl_slist_free_all(h);
-    if (err)
-        return nb_error_context(err, STORAGE_MSG_READ, rd->name);
+    if (err) {
+        err = nb_error_context(err, STORAGE_MSG_READ, rd->name);
+        goto out;
+    }
     curl_easy_setopt(rd->easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(rd->easy, CURLOPT_WRITEDATA, rd);
     curl_easy_setopt(rd->easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -243,15 +254,21 @@ static nb_err transfer_start(struct gcs_reader *rd, bool refresh)
     rd->errbody[0] = rd->hdr[0] = '\0';
     rd->skip = 0;
     rd->range_ok = false;
-    if (curl_multi_add_handle(rd->multi, rd->easy) != CURLM_OK)
-        return nb_error(NB_ERR_INTERNAL, STORAGE_MSG_READ ": curl_multi_add_handle failed",
-                        rd->name);
+    if (curl_multi_add_handle(rd->multi, rd->easy) != CURLM_OK) {
+        err =
+            nb_error(NB_ERR_INTERNAL, STORAGE_MSG_READ ": curl_multi_add_handle failed", rd->name);
+        goto out;
+    }
     rd->attached = true;
-    return NB_OK;
+    err = NB_OK;
+out:
+    curl_slist_free_all(h);
+    free(url);
+    return err;
 }
 
 /* Moves the transfer on: whatever is ready, else waits up to a second. */
-static nb_err pump(struct gcs_reader *rd)
+static nb_err pump(struct http_reader *rd)
 {
     int running = 0, left = 0;
     CURLMsg *msg;
@@ -266,7 +283,7 @@ static nb_err pump(struct gcs_reader *rd)
     /* Wait for the socket only when nothing came: a paused transfer's socket
      * is not watched, so polling then would sleep the whole timeout. */
     if (mc == CURLM_OK && !rd->done && running && !rd->len && !rd->paused && !rd->headers_done_now)
-        mc = curl_multi_poll(rd->multi, NULL, 0, GCS_POLL_MS, NULL);
+        mc = curl_multi_poll(rd->multi, NULL, 0, HTTP_READ_POLL_MS, NULL);
     rd->headers_done_now = false;
     if (mc != CURLM_OK)
         return nb_error(NB_ERR_INTERNAL, STORAGE_MSG_READ ": %s", rd->name,
@@ -275,7 +292,7 @@ static nb_err pump(struct gcs_reader *rd)
 }
 
 /* Pumps until the answer's headers are in (or the transfer ended). */
-static nb_err await_headers(struct gcs_reader *rd)
+static nb_err await_headers(struct http_reader *rd)
 {
     nb_err err = NB_OK;
 
@@ -285,7 +302,7 @@ static nb_err await_headers(struct gcs_reader *rd)
 }
 
 /* Pumps an error answer to its end, for its message. */
-static nb_err await_done(struct gcs_reader *rd)
+static nb_err await_done(struct http_reader *rd)
 {
     nb_err err = NB_OK;
 
@@ -294,7 +311,7 @@ static nb_err await_done(struct gcs_reader *rd)
     return err;
 }
 
-static void why_failed(const struct gcs_reader *rd, char *why, size_t len)
+static void why_failed(const struct http_reader *rd, char *why, size_t len)
 {
     if (rd->done && rd->result != CURLE_OK)
         snprintf(why, len, "%s",
@@ -307,8 +324,8 @@ static void why_failed(const struct gcs_reader *rd, char *why, size_t len)
 }
 
 /* A 200/206 answer: checks where it starts, learns the size and pins the
- * generation. */
-static nb_err accept_answer(struct gcs_reader *rd, bool first)
+ * version. */
+static nb_err accept_answer(struct http_reader *rd, bool first)
 {
     char v[128];
 
@@ -322,14 +339,19 @@ static nb_err accept_answer(struct gcs_reader *rd, bool first)
         if (rd->end == UINT64_MAX || rd->end > rd->total)
             rd->end = rd->total;
     }
-    if (first && http_header_get(rd->hdr, "x-goog-generation", v, sizeof(v)) &&
-        strspn(v, "0123456789") == strlen(v) && strlen(v) < sizeof(rd->generation))
-        snprintf(rd->generation, sizeof(rd->generation), "%s", v);
+    if (first && rd->spec.pin_header &&
+        http_header_get(rd->hdr, rd->spec.pin_header, v, sizeof(v)) && v[0] &&
+        strlen(v) < sizeof(rd->pin)) {
+        if (!rd->spec.pin_query)
+            snprintf(rd->pin, sizeof(rd->pin), "%s", v);
+        else if (strspn(v, "0123456789") == strlen(v))
+            snprintf(rd->pin, sizeof(rd->pin), "%s", v);
+    }
     return NB_OK;
 }
 
 /* 416: the range starts at the object's end (an empty read) or beyond. */
-static nb_err accept_empty(struct gcs_reader *rd)
+static nb_err accept_empty(struct http_reader *rd)
 {
     char v[128];
     uint64_t a, b, total;
@@ -346,17 +368,16 @@ static nb_err accept_empty(struct gcs_reader *rd)
 }
 
 /*
- * Starts a transfer at rd->next and waits for its answer, retrying
- * connection failures, 408, 429 and 5xx, and a 401 once with a new token.
- * `first`: the opening request (size and generation are learnt from it).
+ * Starts a transfer at rd->next and waits for its answer, retrying as
+ * http_retry_next() decides. `first`: the opening request (size and
+ * version are learnt from it).
  */
-static nb_err begin(struct gcs_reader *rd, bool first)
+static nb_err begin(struct http_reader *rd, bool first)
 {
     bool refresh = false;
 
     for (;;) {
-        char why[CURL_ERROR_SIZE + 64], ra[64];
-        double retry_after = -1;
+        struct http_outcome o;
         nb_err err = transfer_start(rd, refresh);
 
         refresh = false;
@@ -368,39 +389,38 @@ static nb_err begin(struct gcs_reader *rd, bool first)
             return accept_answer(rd, first);
         if (rd->headers_done && rd->status == 416)
             return (err = await_done(rd)) ? err : accept_empty(rd);
-        if (rd->status == 401 && !rd->refreshed) {
-            log_info("%s: HTTP 401, fetching a new token and trying again", rd->name);
-            rd->refreshed = refresh = true;
-            transfer_stop(rd);
-            continue;
-        }
         if ((err = await_done(rd)))
             return err;
-        if (rd->result != CURLE_OK) {
-            if (!http_curl_retryable(rd->result))
-                return nb_error(NB_ERR_STORAGE, STORAGE_MSG_READ ": %s", rd->name,
-                                rd->curl_error[0] ? rd->curl_error
-                                                  : curl_easy_strerror(rd->result));
-        } else if (!http_status_retryable(rd->status)) {
-            if (!first && rd->status == 404 && rd->generation[0])
-                return nb_error(NB_ERR_STORAGE,
-                                STORAGE_MSG_READ ": it was replaced or removed during the read",
-                                rd->name);
-            return gcs_fail_status(rd->gs, rd->status, rd->errbody,
-                                   first ? STORAGE_MSG_OPEN_READ : STORAGE_MSG_READ, rd->name);
-        }
-        why_failed(rd, why, sizeof(why));
-        if (http_header_get(rd->hdr, "Retry-After", ra, sizeof(ra)))
-            retry_after = http_parse_retry_after(ra, (double)time(NULL));
+        o = (struct http_outcome){.curl = rd->result,
+                                  .curl_error = rd->curl_error,
+                                  .status = rd->status,
+                                  .headers = rd->hdr};
         transfer_stop(rd);
-        if (!http_retry_wait(&rd->retry, rd->name, why, retry_after))
-            return nb_error(NB_ERR_STORAGE, STORAGE_MSG_READ ": %s (gave up after %u retries)",
-                            rd->name, why, rd->retry.retries);
+        switch (
+            http_retry_next(&rd->retry, rd->name, &o, rd->spec.signer ? &rd->refreshed : NULL)) {
+        case HTTP_NEXT_RETRY:
+            continue;
+        case HTTP_NEXT_REFRESH:
+            refresh = true;
+            continue;
+        case HTTP_NEXT_FAIL:
+            return nb_error_context(NB_ERR_STORAGE,
+                                    first ? STORAGE_MSG_OPEN_READ : STORAGE_MSG_READ, rd->name);
+        case HTTP_NEXT_DONE:
+            break;
+        }
+        if (!first && rd->pin[0] &&
+            (rd->status == 412 || (rd->status == 404 && rd->spec.pin_query)))
+            return nb_error(NB_ERR_STORAGE,
+                            STORAGE_MSG_READ ": it was replaced or removed during the read",
+                            rd->name);
+        return rd->spec.fail(rd->spec.fail_ctx, rd->status, rd->errbody,
+                             first ? STORAGE_MSG_OPEN_READ : STORAGE_MSG_READ, rd->name);
     }
 }
 
 /* The transfer ended: the end of the read, or a cut to resume from. */
-static nb_err finish_or_resume(struct gcs_reader *rd)
+static nb_err finish_or_resume(struct http_reader *rd)
 {
     char why[CURL_ERROR_SIZE + 64];
 
@@ -426,9 +446,9 @@ static nb_err finish_or_resume(struct gcs_reader *rd)
     return begin(rd, false);
 }
 
-static nb_err gcs_read(struct storage_reader *r, void *buf, size_t len, size_t *got)
+static nb_err http_read(struct storage_reader *r, void *buf, size_t len, size_t *got)
 {
-    struct gcs_reader *rd = (struct gcs_reader *)r;
+    struct http_reader *rd = (struct http_reader *)r;
     nb_err err;
 
     *got = 0;
@@ -452,9 +472,9 @@ static nb_err gcs_read(struct storage_reader *r, void *buf, size_t len, size_t *
     }
 }
 
-static void gcs_read_close(struct storage_reader *r)
+static void http_read_close(struct storage_reader *r)
 {
-    struct gcs_reader *rd = (struct gcs_reader *)r;
+    struct http_reader *rd = (struct http_reader *)r;
 
     transfer_stop(rd);
     if (rd->easy)
@@ -466,32 +486,29 @@ static void gcs_read_close(struct storage_reader *r)
     free(rd);
 }
 
-nb_err gcs_open_read(void *data, const char *key, uint64_t offset, uint64_t length,
-                     struct storage_reader **out)
+nb_err http_read_open(const struct http_read_spec *spec, struct storage_reader **out)
 {
-    struct gcs_session *gs = data;
-    struct gcs_reader *rd = calloc(1, sizeof(*rd));
+    struct http_reader *rd = calloc(1, sizeof(*rd));
     nb_err err;
 
     if (!rd)
-        return NB_ERR_NOMEM;
-    rd->base.read = gcs_read;
-    rd->base.close = gcs_read_close;
-    rd->gs = gs;
-    gcs_name(gs, key, rd->name, sizeof(rd->name));
-    rd->next = rd->retry_mark = offset;
-    rd->end = length ? offset + length : UINT64_MAX;
-    rd->cap = GCS_RING_SIZE;
-    if (!(rd->url = gcs_url(gs, "/storage/v1", key, "?alt=media")) ||
-        !(rd->ring = malloc(rd->cap)) || !(rd->multi = curl_multi_init()) ||
-        !(rd->easy = curl_easy_init())) {
-        gcs_read_close(&rd->base);
-        return NB_ERR_NOMEM;
+        return nb_error(NB_ERR_NOMEM, "out of memory");
+    rd->base.read = http_read;
+    rd->base.close = http_read_close;
+    rd->spec = *spec;
+    snprintf(rd->name, sizeof(rd->name), "%s", spec->name);
+    rd->next = rd->retry_mark = spec->offset;
+    rd->end = spec->length ? spec->offset + spec->length : UINT64_MAX;
+    rd->cap = HTTP_READ_RING_SIZE;
+    if (!(rd->url = strdup(spec->url)) || !(rd->ring = malloc(rd->cap)) ||
+        !(rd->multi = curl_multi_init()) || !(rd->easy = curl_easy_init())) {
+        http_read_close(&rd->base);
+        return nb_error(NB_ERR_NOMEM, "out of memory");
     }
     http_retry_start(&rd->retry, NULL);
     err = begin(rd, true);
     if (err) {
-        gcs_read_close(&rd->base);
+        http_read_close(&rd->base);
         return err;
     }
     *out = &rd->base;
