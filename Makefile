@@ -59,7 +59,7 @@ unit-test: $(UNIT_BIN)
 # Suites that test the test tools (emulators, stand-in, charts) need not run
 # again under the sanitizers.
 BATS_SUITES ?= $(wildcard tests/*.bats)
-TOOL_SUITES = tests/gcs_emulator.bats tests/azurite_harness.bats tests/rgw_harness.bats tests/neo4j_admin_standin.bats $(wildcard tests/chart*.bats) tests/bench.bats
+TOOL_SUITES = tests/gcs_emulator.bats tests/rgw_harness.bats tests/azurite_harness.bats tests/neo4j_admin_standin.bats $(wildcard tests/chart*.bats) tests/bench.bats
 
 bats-test: all
 	BIN_DIR=$(CURDIR)/$(BINDIR) bats --print-output-on-failure $(BATS_SUITES)

@@ -70,6 +70,18 @@ token_status() {
   azure_blob get backups/neo4j/one.bin - | cmp - "$T/payload"
 }
 
+@test "put-tree and get-tree copy a folder to a container prefix and back, byte-identical" {
+  mkdir -p "$T/tree/neo4j/2026-12-03" "$T/tree/system"
+  cp "$T/payload" "$T/tree/neo4j/2026-12-03/neo4j.backup"
+  echo latest >"$T/tree/neo4j/latest"
+  : >"$T/tree/system/empty"
+  azure_blob put-tree "$T/tree" backups/legacy/set
+  run azure_blob list backups legacy/set/
+  assert_output "$(printf '%s\n' legacy/set/neo4j/2026-12-03/neo4j.backup legacy/set/neo4j/latest legacy/set/system/empty)"
+  azure_blob get-tree backups/legacy/set "$T/back"
+  same_tree "$T/tree" "$T/back"
+}
+
 @test "Shared Key: a wrong key or an unsigned request is refused with 403" {
   AZURE_STORAGE_ACCOUNT_KEY=$(head -c 64 /dev/urandom | base64 -w0) run azure_blob list backups
   assert_failure 4
@@ -264,4 +276,25 @@ EOF
   run azure_workload_token
   assert_failure
   azure_workload_token >/dev/null
+}
+
+@test "Microsoft's @azure/identity: workload identity gets its token from the authority and opens azurite" {
+  azure_identity_ctl DELETE requests >/dev/null
+  export AZURE_STORAGE_BLOB_ENDPOINT=$HTTPS_ENDPOINT
+  azure_blob --auth workload put backups/sdk-wi.bin "$T/payload"
+  azure_blob --auth workload get backups/sdk-wi.bin - | cmp - "$T/payload"
+  [ "$(azure_identity_count token)" -ge 1 ]
+  [ "$(azure_identity_count imds)" -eq 0 ]
+}
+
+@test "Microsoft's @azure/identity: managed identity gets its token through IMDS and opens azurite" {
+  azure_identity_ctl DELETE requests >/dev/null
+  export AZURE_STORAGE_BLOB_ENDPOINT=$HTTPS_ENDPOINT
+  # Without the workload identity variables, as on a node with a managed identity.
+  unset AZURE_FEDERATED_TOKEN_FILE AZURE_CLIENT_ID AZURE_TENANT_ID
+  azure_blob --auth managed put backups/sdk-mi.bin "$T/payload"
+  run azure_blob --auth managed list backups sdk-mi
+  assert_output sdk-mi.bin
+  [ "$(azure_identity_count imds)" -ge 1 ]
+  [ "$(azure_identity_count token)" -eq 0 ]
 }

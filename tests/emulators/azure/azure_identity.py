@@ -194,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         if url.path.startswith("/_emulator/"):
             return self.control("GET", url.path[len("/_emulator/"):], query)
-        if url.path == IMDS_PATH:
+        if url.path.rstrip("/") == IMDS_PATH:  # MSAL sends a trailing '/'
             return self.imds(query)
         m = KEYS_PATH.match(url.path)
         if m:

@@ -18,7 +18,7 @@ const {
   generateBlobSASQueryParameters,
 } = require("@azure/storage-blob");
 
-const USAGE = `usage: blob.js [--auth key|sas|connstr|bearer|anon] [--sas TOKEN] [--token TOKEN] COMMAND ARGS
+const USAGE = `usage: blob.js [--auth key|sas|connstr|bearer|workload|managed|anon] [--sas TOKEN] [--token TOKEN] COMMAND ARGS
 
 auth (default key):
   key      Shared Key: AZURE_STORAGE_ACCOUNT_NAME (default devstoreaccount1) and
@@ -26,6 +26,10 @@ auth (default key):
   sas      --sas TOKEN, else AZURE_STORAGE_SAS_TOKEN, appended to the URL
   connstr  AZURE_STORAGE_CONNECTION_STRING, else AZURITE_CONNECTION_STRING
   bearer   --token TOKEN, else AZURE_ACCESS_TOKEN (HTTPS endpoints only)
+  workload @azure/identity's WorkloadIdentityCredential: AZURE_CLIENT_ID, AZURE_TENANT_ID,
+           AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST (instance discovery off)
+  managed  @azure/identity's ManagedIdentityCredential through IMDS at
+           AZURE_POD_IDENTITY_AUTHORITY_HOST (client id: AZURE_MI_CLIENT_ID when set)
   anon     no credentials
 The endpoint is AZURE_STORAGE_BLOB_ENDPOINT (e.g. http://127.0.0.1:PORT/devstoreaccount1);
 NODE_EXTRA_CA_CERTS trusts a test CA.
@@ -35,6 +39,9 @@ commands:
   put CONTAINER/BLOB FILE|- [BLOCK_SIZE] upload; with BLOCK_SIZE, files larger than it
                                         go up as blocks of BLOCK_SIZE bytes (Put Block List)
   get CONTAINER/BLOB FILE|-             download
+  put-tree DIR CONTAINER[/PREFIX] [BLOCK_SIZE]
+                                        upload every file under DIR as PREFIX/RELATIVE/PATH
+  get-tree CONTAINER[/PREFIX] DIR       download every blob under PREFIX/ into DIR/RELATIVE/PATH
   list CONTAINER [PREFIX]               blob names, one a line
   list-long CONTAINER [PREFIX]          "SIZE NAME" lines
   stat CONTAINER/BLOB                   JSON: size, md5 (base64), etag, blobType, contentType,
@@ -43,6 +50,7 @@ commands:
   delete CONTAINER/BLOB
   sas CONTAINER PERMS SECONDS [BLOB]    print a service SAS (needs the key); SECONDS < 0: expired
   account-sas PERMS SECONDS             print an account SAS for the blob service
+  token                                 print the access token --auth workload|managed gets
 exit status: 0 ok, 1 error, 3 not found (404), 4 refused (401/403), 2 usage`;
 
 function die(code, msg) {
@@ -87,8 +95,19 @@ function endpoint() {
 // Few quick retries: a test wants an answer, not the SDK's minutes of backoff.
 const PIPELINE = { retryOptions: { maxTries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
 
+// A credential of @azure/identity, as an AKS pod would use it.
+function identityCredential(auth) {
+  const identity = require("@azure/identity");
+  if (auth === "workload") return new identity.WorkloadIdentityCredential({ disableInstanceDiscovery: true });
+  const clientId = process.env.AZURE_MI_CLIENT_ID;
+  return new identity.ManagedIdentityCredential(clientId ? { clientId } : undefined);
+}
+
 function serviceClient(opts) {
   switch (opts.auth) {
+    case "workload":
+    case "managed":
+      return new BlobServiceClient(endpoint(), identityCredential(opts.auth), PIPELINE);
     case "key":
       return new BlobServiceClient(endpoint(), sharedKey(), PIPELINE);
     case "sas": {
@@ -120,6 +139,34 @@ function splitPath(p) {
   const i = (p || "").indexOf("/");
   if (i <= 0 || i === p.length - 1) die(2, `blob.js: expected CONTAINER/BLOB, got '${p || ""}'`);
   return [p.slice(0, i), p.slice(i + 1)];
+}
+
+// "container/prefix" -> ["container", "prefix/"] ("" without a prefix).
+function splitPrefix(p) {
+  const i = (p || "").indexOf("/");
+  if (i === 0 || !p) die(2, `blob.js: expected CONTAINER[/PREFIX], got '${p || ""}'`);
+  if (i < 0) return [p, ""];
+  const prefix = p.slice(i + 1).replace(/\/+$/, "");
+  return [p.slice(0, i), prefix ? prefix + "/" : ""];
+}
+
+function walk(dir, rel = "") {
+  const out = [];
+  for (const e of fs.readdirSync(dir + (rel ? "/" + rel : ""), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...walk(dir, r));
+    else if (e.isFile()) out.push(r);
+  }
+  return out.sort();
+}
+
+function uploadOptions(blockSize) {
+  const o = { concurrency: 4 };
+  if (blockSize) {
+    o.blockSize = blockSize;
+    o.maxSingleShotSize = blockSize;
+  }
+  return o;
 }
 
 function need(args, n, what) {
@@ -166,6 +213,13 @@ async function main() {
     return;
   }
 
+  if (cmd === "token") {
+    if (opts.auth !== "workload" && opts.auth !== "managed") die(2, "blob.js: token needs --auth workload|managed");
+    const t = await identityCredential(opts.auth).getToken("https://storage.azure.com/.default");
+    process.stdout.write(t.token + "\n");
+    return;
+  }
+
   const service = serviceClient(opts);
   switch (cmd) {
     case "mkcontainer": {
@@ -181,12 +235,29 @@ async function main() {
       if (args[1] === "-") {
         await blob.uploadStream(process.stdin, blockSize || 4 * 1024 * 1024, 4);
       } else {
-        const o = { concurrency: 4 };
-        if (blockSize) {
-          o.blockSize = blockSize;
-          o.maxSingleShotSize = blockSize;
-        }
-        await blob.uploadFile(args[1], o);
+        await blob.uploadFile(args[1], uploadOptions(blockSize));
+      }
+      return;
+    }
+    case "put-tree": {
+      need(args, 2, "put-tree DIR CONTAINER[/PREFIX] [BLOCK_SIZE]");
+      const [c, prefix] = splitPrefix(args[1]);
+      const container = service.getContainerClient(c);
+      const o = uploadOptions(args[2] ? Number(args[2]) : undefined);
+      for (const rel of walk(args[0])) {
+        await container.getBlockBlobClient(prefix + rel).uploadFile(`${args[0]}/${rel}`, o);
+      }
+      return;
+    }
+    case "get-tree": {
+      need(args, 2, "get-tree CONTAINER[/PREFIX] DIR");
+      const [c, prefix] = splitPrefix(args[0]);
+      const container = service.getContainerClient(c);
+      for await (const item of container.listBlobsFlat({ prefix: prefix || undefined })) {
+        const rel = item.name.slice(prefix.length);
+        const dest = `${args[1]}/${rel}`;
+        fs.mkdirSync(dest.slice(0, dest.lastIndexOf("/")), { recursive: true });
+        await container.getBlobClient(item.name).downloadToFile(dest);
       }
       return;
     }
