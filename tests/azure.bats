@@ -120,12 +120,6 @@ archive_of() {
   sdk list backups "$P/$1/" | grep -E "/$1-[0-9]{4}-[0-9:-]+\.tar\.[a-z]+$" | sort | tail -n1
 }
 
-# rand_file PATH BYTES SEED: incompressible, reproducible bytes, fast.
-rand_file() {
-  mkdir -p "$(dirname "$1")"
-  openssl enc -aes-128-ctr -nosalt -pass "pass:$3" -in /dev/zero 2>/dev/null | head -c "$2" >"$1"
-}
-
 # ---- round trips, one per identity ----
 
 @test "account key from the environment: round trip, -latest by Copy Blob, archive uploaded once" {
@@ -271,9 +265,7 @@ EOF
 
 @test "a 30 MB set goes up as Put Block + Put Block List and restores; the SDK reads it identical" {
   azurite_use_key
-  rm -rf "$W/live/neo4j"
-  make_live_db "$W/live" neo4j 64
-  rand_file "$W/live/neo4j/neostore.propertystore.db" 30000000 "$BATS_TEST_NUMBER"
+  big_live_db 30000000
   export AZURE_BLOCK_SIZE=1048576
   round_trip
   archive=$(archive_of neo4j)
@@ -295,9 +287,7 @@ EOF
 
 @test "a killed upload leaves no committed blob under the final name" {
   azurite_use_key
-  rm -rf "$W/live/neo4j"
-  make_live_db "$W/live" neo4j 64
-  rand_file "$W/live/neo4j/neostore.propertystore.db" 40000000 "$BATS_TEST_NUMBER"
+  big_live_db 40000000
   export AZURE_BLOCK_SIZE=1048576 COMPRESSION=zstd COMPRESSION_LEVEL=1
   neo4j-backup >"$W/backup.log" 2>&1 3>&- &
   pid=$!
