@@ -21,6 +21,16 @@ setup_file() {
   azurite_start http
   export HTTP_PID=$AZURITE_PID HTTP_ENDPOINT=$AZURE_STORAGE_BLOB_ENDPOINT HTTP_LOG=$AZURITE_LOG
   azurite_make_container backups
+  # The fault proxy (tests/emulators/faultproxy.py) in front of it.
+  local f=$BATS_FILE_TMPDIR
+  "$SYS_PYTHON" "$PROJECT_ROOT/tests/emulators/faultproxy.py" --upstream "127.0.0.1:$AZURITE_PORT" \
+    --port-file "$f/proxy.port" --control-port-file "$f/proxy.ctl" >"$f/proxy.log" 2>&1 3>&- &
+  export PROXY_PID=$!
+  local tries=200
+  while [[ ! -s $f/proxy.ctl || ! -s $f/proxy.port ]] && ((tries-- > 0)); do sleep 0.05; done
+  export PROXY_ENDPOINT=http://127.0.0.1:$(<"$f/proxy.port")/$AZURITE_ACCOUNT \
+    PROXY_CTL=http://127.0.0.1:$(<"$f/proxy.ctl")
+  wait_for_port "$(<"$f/proxy.ctl")"
   # HTTPS with the test CA and --oauth basic, for bearer tokens.
   azurite_start https
   export HTTPS_PID=$AZURITE_PID HTTPS_ENDPOINT=$AZURE_STORAGE_BLOB_ENDPOINT HTTPS_LOG=$AZURITE_LOG
@@ -37,6 +47,7 @@ teardown_file() {
   azure_identity_stop
   _azure_stop_pid "${HTTPS_PID:-}"
   _azure_stop_pid "${HTTP_PID:-}"
+  _azure_stop_pid "${PROXY_PID:-}"
 }
 
 setup() {
@@ -110,8 +121,9 @@ restore_ok() {
   restored_equals_live neo4j
 }
 
+# round_trip [STAMP]: backup (stamped STAMP when given) and restore.
 round_trip() {
-  backup_ok
+  backup_ok ${1:+--timestamp "$1"}
   restore_ok
 }
 
@@ -183,7 +195,7 @@ EOF
   # the same without export, and the AZURE_STORAGE_* names
   printf 'AZURE_STORAGE_ACCOUNT_NAME=%s\nAZURE_STORAGE_ACCOUNT_KEY=%s\n' "$AZURITE_ACCOUNT" \
     "$AZURITE_ACCOUNT_KEY" >"$W/creds"
-  backup_ok
+  backup_ok --timestamp 2026-01-02-00:00:00
 }
 
 @test "connection string with BlobEndpoint, in the credentials file and in the environment" {
@@ -191,15 +203,15 @@ EOF
   # the endpoint comes from the connection string alone
   unset AZURE_STORAGE_BLOB_ENDPOINT
   printf 'AZURE_STORAGE_CONNECTION_STRING="%s"\n' "$cs" >"$W/creds"
-  CREDENTIALS_FILE=$W/creds round_trip
+  CREDENTIALS_FILE=$W/creds round_trip 2026-01-01-00:00:00
   export AZURE_STORAGE_CONNECTION_STRING=$cs
-  round_trip
+  round_trip 2026-01-02-00:00:00
 }
 
 @test "SAS tokens: a container SAS from the environment and an account SAS in the credentials file" {
   sas=$(azurite_sas backups racwdl 600)
   export AZURE_STORAGE_ACCOUNT_NAME=$AZURITE_ACCOUNT AZURE_STORAGE_SAS_TOKEN="?$sas"
-  round_trip
+  round_trip 2026-01-01-00:00:00
   no_secret_in_output "${sas##*sig=}"
   # the Copy Blob of -latest carried the SAS for its source too
   azurite_wait_requests "\"PUT /devstoreaccount1/backups/$P/neo4j/neo4j-latest\.tar\.gz\?.*sig=.* 202"
@@ -207,7 +219,7 @@ EOF
   asas=$(azurite_account_sas racwdl 600)
   printf 'AZURE_STORAGE_SAS_TOKEN=%s\n' "$asas" >"$W/creds"
   export CREDENTIALS_FILE=$W/creds
-  round_trip
+  round_trip 2026-01-02-00:00:00
   no_secret_in_output "${asas##*sig=}"
 }
 
@@ -310,6 +322,40 @@ EOF
   assert_failure 3
   assert_output --partial "the sets there are: 2026-01-01-00:00:00, 2026-01-02-00:00:00"
   azurite_wait_requests "comp=list&maxresults=1&prefix=$P%2Fneo4j%2Fneo4j-&marker=" 3
+}
+
+# ---- faults (through the fault proxy) ----
+
+# proxy CALL [JSON]: the fault proxy's control API (POST with JSON).
+proxy() {
+  curl -fsS --max-time 5 ${2:+-X POST -H 'Content-Type: application/json' --data "$2"} "$PROXY_CTL/$1"
+}
+
+@test "503 ServerBusy bursts and a dropped Put Block are retried; a cut download resumes pinned by If-Match" {
+  azurite_use_key
+  big_live_db $((6 * 1024 * 1024))
+  export AZURE_BLOCK_SIZE=1048576 AZURE_STORAGE_BLOB_ENDPOINT=$PROXY_ENDPOINT
+  proxy reset '{}' >/dev/null
+  proxy faults '{"action": "status", "status": 503, "code": "ServerBusy", "message": "injected", "method": "PUT", "query": "comp=block&", "times": 2}' >/dev/null
+  proxy faults '{"action": "drop", "method": "PUT", "query": "comp=block&", "skip": 3}' >/dev/null
+  proxy faults '{"action": "status", "status": 503, "code": "ServerBusy", "message": "injected", "method": "PUT", "query": "comp=blocklist"}' >/dev/null
+  backup_ok
+  assert_output --partial "HTTP 503"
+  proxy faults '{"action": "reset", "after": 1048576, "method": "GET", "path": "\\.tar\\.gz$"}' >/dev/null
+  proxy faults '{"action": "reset", "after": 1048576, "method": "GET", "path": "\\.tar\\.gz$", "range": true}' >/dev/null
+  restore_ok
+  assert_output --partial "resuming the download at byte"
+  run proxy log
+  "$SYS_PYTHON" - "$output" <<'PY'
+import json, sys
+log = json.loads(sys.argv[1])
+faults = [e["fault"]["action"] for e in log if e["fault"]]
+assert faults.count("status") == 3 and "drop" in faults and faults.count("reset") == 2, faults
+gets = [e for e in log if e["method"] == "GET" and e["path"].endswith(".tar.gz")]
+resumed = [e for e in gets if e["range"]]
+assert len(resumed) >= 2, gets
+assert all(e["if_match"] for e in resumed), resumed
+PY
 }
 
 # ---- failures ----
