@@ -297,6 +297,30 @@ EOF
   sdk get "backups/$P/neo4j/neo4j-latest.tar.gz" - | cmp - "$W/sdk.tar.gz"
 }
 
+@test "200 MB through Put Block List both ways: restore peak RSS under 32 MiB" {
+  azurite_use_key
+  big_live_db $((200 * 1024 * 1024))
+  export COMPRESSION=gzip COMPRESSION_LEVEL=1
+  run /usr/bin/time -f 'peak-rss-kb %M' neo4j-backup
+  echo "$output" | tail -4
+  assert_success
+  backup_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
+  archive=$(archive_of neo4j)
+  esc=${archive//:/%3A}
+  azurite_wait_requests "\"PUT /devstoreaccount1/backups/$esc\?comp=blocklist HTTP/1\.1\" 201"
+  [ "$(azurite_requests "\"PUT /devstoreaccount1/backups/$esc\?comp=block&" | wc -l)" -ge 20 ]
+  run /usr/bin/time -f 'peak-rss-kb %M' neo4j-restore
+  echo "$output" | tail -4
+  assert_success
+  restore_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
+  restored_equals_live neo4j
+  echo "peak RSS: backup ${backup_rss} KiB, restore ${restore_rss} KiB"
+  if ! ldd "$BIN_DIR/neo4j-restore" | grep -q libasan; then
+    [ "$restore_rss" -lt 32768 ]
+    [ "$backup_rss" -lt 65536 ]
+  fi
+}
+
 @test "a killed upload leaves no committed blob under the final name" {
   azurite_use_key
   big_live_db 40000000
