@@ -15,11 +15,11 @@
 #define MANIFEST_FORMAT_NAME  "neo4j-backup-manifest"
 #define MANIFEST_FORMAT_MAJOR 1
 #define MANIFEST_MAX_BYTES    (64 * 1024)
-/* The largest numbers a manifest may hold (1 PiB, 2^32 files): sums and
- * products of them (free space, limits) cannot overflow 64 bits. Larger
- * ones are NB_ERR_INTEGRITY. */
-#define MANIFEST_MAX_SIZE  (UINT64_C(1) << 50)
-#define MANIFEST_MAX_FILES (UINT64_C(1) << 32)
+/* The largest numbers a manifest may hold (1 EiB, 2^40 files): sums and
+ * products of them (free space: bytes + files x 4 KiB) cannot overflow 64
+ * bits. Larger ones are NB_ERR_INTEGRITY. */
+#define MANIFEST_MAX_SIZE  (UINT64_C(1) << 60)
+#define MANIFEST_MAX_FILES (UINT64_C(1) << 40)
 
 struct manifest {
     char database[64];

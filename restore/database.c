@@ -131,8 +131,11 @@ nb_err restore_database(struct restore_run *run, const char *db, enum restore_ou
     /* From here the database is being replaced: a marker that survives a
      * kill makes the next start do it again. */
     if ((err = replace_database(run, db, staging, marker, exists || interrupted, interrupted,
-                                src.archive)))
+                                src.archive))) {
+        /* The next start downloads again whatever happens: free the room. */
+        purge_staging(cfg, staging);
         return err;
+    }
     if (cfg->purge_on_complete)
         purge_staging(cfg, staging);
     else
