@@ -97,17 +97,20 @@ nb_err restore_lock(const struct restore_config *cfg, struct restore_run *run)
             double waited = monotonic_seconds() - started;
             struct timespec ts = {0, LOCK_POLL_NS};
 
+            char who[48] = "";
+
+            if (holder > 0)
+                snprintf(who, sizeof(who), " (pid %ld)", holder);
             if (waited >= (double)cfg->lock_timeout)
                 return nb_error(NB_ERR_USAGE,
-                                "another neo4j-restore (pid %ld) is restoring into DATA_DIR %s "
-                                "and still holds %s after %.0f s (RESTORE_LOCK_TIMEOUT=%ld): "
-                                "two restores must not share one data volume; this run changed "
-                                "nothing",
-                                holder, cfg->data_dir, path, waited, cfg->lock_timeout);
+                                "another neo4j-restore%s is restoring into DATA_DIR %s and still "
+                                "holds %s after %.0f s (RESTORE_LOCK_TIMEOUT=%ld): two restores "
+                                "must not share one data volume; this run changed nothing",
+                                who, cfg->data_dir, path, waited, cfg->lock_timeout);
             if (logged == 0 || waited - logged >= LOCK_LOG_EVERY) {
-                log_warn("another neo4j-restore (pid %ld) is restoring into DATA_DIR %s: "
-                         "waiting up to %ld s for it to finish (RESTORE_LOCK_TIMEOUT)",
-                         holder, cfg->data_dir, cfg->lock_timeout);
+                log_warn("another neo4j-restore%s is restoring into DATA_DIR %s: waiting up to "
+                         "%ld s for it to finish (RESTORE_LOCK_TIMEOUT)",
+                         who, cfg->data_dir, cfg->lock_timeout);
                 logged = waited > 0 ? waited : 1e-9;
             }
             nanosleep(&ts, NULL);
