@@ -191,6 +191,9 @@ nb_err config_databases(const struct option_def *o, char ***dbs, size_t *n)
         /* Neo4j folds database names to lower case ("Neo4j" is "neo4j"). */
         {
             bool folded = false;
+            char given[80];
+
+            snprintf(given, sizeof(given), "%s", name);
             for (char *c = name; *c; c++) {
                 if (isupper((unsigned char)*c)) {
                     *c = (char)tolower((unsigned char)*c);
@@ -198,9 +201,9 @@ nb_err config_databases(const struct option_def *o, char ***dbs, size_t *n)
                 }
             }
             if (folded)
-                log_info("%s: the database '%.*s' is '%s' (Neo4j's database names are "
+                log_info("%s: the database '%s' is '%s' (Neo4j's database names are "
                          "case-insensitive and lower case)",
-                         origin(o, where, sizeof(where)), (int)len, p, name);
+                         origin(o, where, sizeof(where)), given, name);
         }
         if (!naming_database_valid(name)) {
             err = nb_error(NB_ERR_USAGE,
@@ -311,7 +314,8 @@ nb_err config_host_port(const struct option_def *o)
         if (!valid_port(colon + 1, len - (size_t)(colon + 1 - p)))
             return bad_value(o, "the port must be a number from 1 to 65535: write host:port, "
                                 "e.g. my-neo4j:6362");
-        if (!(p[0] == '[' ? valid_ipv6(p, (size_t)(colon - p)) : valid_host(p, (size_t)(colon - p))))
+        if (!(p[0] == '[' ? valid_ipv6(p, (size_t)(colon - p))
+                          : valid_host(p, (size_t)(colon - p))))
             return bad_value(o, "the host must be a name or address (letters, digits, '-', '.'; "
                                 "[addr] for IPv6): write host:port, e.g. my-neo4j:6362");
         if (p[len] != ',')
@@ -471,8 +475,7 @@ static const char *gcs_bucket_problem(const char *b)
 static const char *s3_bucket_problem(const char *b)
 {
     static const char *const prefixes[] = {"xn--", "sthree-", "amzn-s3-demo-"};
-    static const char *const suffixes[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3",
-                                           "--table-s3"};
+    static const char *const suffixes[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"};
     size_t len = strlen(b);
 
     if (len < 3 || len > 63)
@@ -538,8 +541,9 @@ static nb_err check_location(const struct option_def *bucket, const struct locat
         break;
     }
     if (problem)
-        return nb_error(NB_ERR_USAGE, "%s names the bucket or container '%s', which %s cannot "
-                                      "hold: %s",
+        return nb_error(NB_ERR_USAGE,
+                        "%s names the bucket or container '%s', which %s cannot "
+                        "hold: %s",
                         origin(bucket, where, sizeof(where)), loc->bucket,
                         provider_name(loc->provider), problem);
     if (strlen(loc->prefix) > CONFIG_PREFIX_MAX)

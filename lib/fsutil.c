@@ -283,8 +283,9 @@ static _Thread_local EVP_MD_CTX *tree_md;
 static int fingerprint_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     long long fields[8] = {
-        (long long)st->st_mode, (long long)st->st_ino,          (long long)st->st_size,
-        (long long)st->st_nlink, (long long)st->st_mtim.tv_sec, (long long)st->st_mtim.tv_nsec,
+        (long long)st->st_mode,        (long long)st->st_ino,
+        (long long)st->st_size,        (long long)st->st_nlink,
+        (long long)st->st_mtim.tv_sec, (long long)st->st_mtim.tv_nsec,
         (long long)st->st_ctim.tv_sec, (long long)st->st_ctim.tv_nsec,
     };
 

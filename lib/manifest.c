@@ -119,19 +119,17 @@ nb_err manifest_parse(const char *text, size_t len, const char *where, struct ma
          (content_bytes < 0 || (uint64_t)content_bytes > MANIFEST_MAX_SIZE)) ||
         (content_files != NOT_GIVEN &&
          (content_files < 0 || (uint64_t)content_files > MANIFEST_MAX_FILES))) {
-        err = nb_error(NB_ERR_INTEGRITY,
-                       "manifest '%s' holds numbers out of range (archive.bytes %lld, "
-                       "content.bytes %lld, content.files %lld; at most %llu bytes and %llu "
-                       "files): it is damaged or forged",
-                       where, (long long)bytes,
-                       (long long)(content_bytes == NOT_GIVEN ? 0 : content_bytes),
-                       (long long)(content_files == NOT_GIVEN ? 0 : content_files),
-                       (unsigned long long)MANIFEST_MAX_SIZE,
-                       (unsigned long long)MANIFEST_MAX_FILES);
+        err = nb_error(
+            NB_ERR_INTEGRITY,
+            "manifest '%s' holds numbers out of range (archive.bytes %lld, "
+            "content.bytes %lld, content.files %lld; at most %llu bytes and %llu "
+            "files): it is damaged or forged",
+            where, (long long)bytes, (long long)(content_bytes == NOT_GIVEN ? 0 : content_bytes),
+            (long long)(content_files == NOT_GIVEN ? 0 : content_files),
+            (unsigned long long)MANIFEST_MAX_SIZE, (unsigned long long)MANIFEST_MAX_FILES);
         goto out;
     }
-    if (!is_hex64(sha) ||
-        strchr(name, '/') || strlen(name) >= sizeof(m->archive_name) ||
+    if (!is_hex64(sha) || strchr(name, '/') || strlen(name) >= sizeof(m->archive_name) ||
         strlen(database) >= sizeof(m->database)) {
         err = nb_error(NB_ERR_INTEGRITY,
                        "manifest '%s' has a bad archive entry (name, bytes or sha256)", where);

@@ -31,7 +31,7 @@ struct manifest {
     uint64_t content_bytes;
     uint64_t content_files;
     bool have_content; /* content.bytes and content.files were both given */
-    char dialect[8]; /* "4.4" or "5" */
+    char dialect[8];   /* "4.4" or "5" */
     char neo4j_version[32];
     char backup_type[16]; /* FULL, INCREMENTAL, DIFF, AUTO */
     char consistency[8];  /* passed, failed, skipped */

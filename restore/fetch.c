@@ -115,10 +115,9 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
      * holding more stops before it fills DATA_DIR. */
     limits.max_files = src->manifest.content_files;
     limits.max_bytes = src->manifest.content_bytes;
-    err = archive_extract_bounded(r, staging,
-                                  src->have_manifest ? src->manifest.archive_bytes : r->size,
-                                  src->have_manifest && src->manifest.have_content ? &limits : NULL,
-                                  what, &stats);
+    err = archive_extract_bounded(
+        r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,
+        src->have_manifest && src->manifest.have_content ? &limits : NULL, what, &stats);
     r->close(r);
     if (!err)
         err = verify(st, db, src, &stats);

@@ -23,7 +23,7 @@
 #include "log.h"
 #include "restore.h"
 
-#define LOCK_POLL_NS  (100 * 1000 * 1000)
+#define LOCK_POLL_NS   (100 * 1000 * 1000)
 #define LOCK_LOG_EVERY 30.0
 
 /* The PID the holder wrote, or 0. */

@@ -97,8 +97,10 @@ nb_err restore_options(int argc, char **argv, struct restore_config *cfg, bool *
     /* neo4j-admin takes HEAP_SIZE from the environment: a bad one would
      * fail only after the download. */
     if (getenv("HEAP_SIZE")) {
-        struct option_def heap = {.name = "heap-size", .env = "HEAP_SIZE",
-                                  .value = getenv("HEAP_SIZE"), .source = "HEAP_SIZE"};
+        struct option_def heap = {.name = "heap-size",
+                                  .env = "HEAP_SIZE",
+                                  .value = getenv("HEAP_SIZE"),
+                                  .source = "HEAP_SIZE"};
         if ((err = config_size(&heap, true)))
             return err;
     }

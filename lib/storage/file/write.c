@@ -96,8 +96,8 @@ static nb_err file_commit(struct storage_writer *w)
     if (fsync(fw->fd) != 0) {
         err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_COMMIT ": %s", fw->path, strerror(errno));
         unlink(fw->tmp);
-    } else if ((fw->exclusive ? rename_noreplace(fw->tmp, fw->path)
-                              : rename(fw->tmp, fw->path)) != 0) {
+    } else if ((fw->exclusive ? rename_noreplace(fw->tmp, fw->path) : rename(fw->tmp, fw->path)) !=
+               0) {
         err = errno == EEXIST
                   ? nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, fw->path,
                              fw->path)

@@ -32,14 +32,15 @@ struct gcs_writer {
     char *buf;
     size_t cap; /* allocated, grows up to gs->chunk_size */
     size_t len;
-    uint64_t sent; /* bytes the session holds: the object offset of buf[0] */
+    uint64_t sent;  /* bytes the session holds: the object offset of buf[0] */
     bool exclusive; /* STORAGE_WRITE_EXCLUSIVE: ifGenerationMatch=0, 412 is NB_ERR_EXISTS */
 };
 
 static nb_err write_fail(struct gcs_writer *w, const struct http_response *resp, const char *fmt)
 {
     if (w->exclusive && resp->status == 412)
-        return nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, w->name, w->name);
+        return nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, w->name,
+                        w->name);
     return gcs_fail(w->gs, resp, fmt, w->name);
 }
 
@@ -66,7 +67,8 @@ static nb_err start_session(struct gcs_writer *w)
     snprintf(what, sizeof(what), "POST %s (start of a resumable upload)", w->name);
     if (!q || !(query = malloc(strlen(q) + 64)))
         goto out;
-    sprintf(query, "?uploadType=resumable&name=%s%s", q, w->exclusive ? "&ifGenerationMatch=0" : "");
+    sprintf(query, "?uploadType=resumable&name=%s%s", q,
+            w->exclusive ? "&ifGenerationMatch=0" : "");
     obj = json_pack("{s:s}", "name", w->key);
     meta = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
