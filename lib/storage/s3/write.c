@@ -28,6 +28,7 @@ struct s3_writer {
     char *upload_id; /* escaped for queries */
     char **etags;
     unsigned n_etags, cap_etags;
+    bool exclusive; /* STORAGE_WRITE_EXCLUSIVE: If-None-Match: *, 412 is NB_ERR_EXISTS */
 };
 
 static void writer_free(void *ctx)
@@ -47,6 +48,9 @@ static nb_err check_answer(struct s3_writer *w, const struct http_response *resp
 {
     char code[128], msg[400];
 
+    if (w->exclusive && resp->status == 412)
+        return nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, w->name,
+                        w->name);
     if (resp->status != 200)
         return s3_fail(w->ss, resp->status, resp->body, resp->headers, fmt, w->name);
     xml_error(resp->body, resp->body_len, code, sizeof(code), msg, sizeof(msg));
@@ -68,13 +72,40 @@ static nb_err put_whole(void *ctx, const void *buf, size_t len)
     if (!url)
         return NB_ERR_NOMEM;
     if (!(err = http_slist_add(&h, "Content-Type", "application/octet-stream")) &&
-        !(err = s3_object_headers(w->ss, &h)))
+        !(err = s3_object_headers(w->ss, &h)) &&
+        !(err = w->exclusive ? http_slist_add(&h, "If-None-Match", "*") : NB_OK))
         err = s3_call(w->ss, "PUT", url, what, h, buf, len, &resp);
     if (err)
         err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
     else
         err = check_answer(w, &resp, STORAGE_MSG_COMMIT);
     curl_slist_free_all(h);
+    http_response_free(&resp);
+    free(url);
+    return err;
+}
+
+/* A store may ignore If-None-Match on CompleteMultipartUpload (Ceph RGW
+ * before 18, AWS before 2024): before completing, an exclusive upload
+ * also looks, so a set that exists is never replaced; the conditional
+ * complete closes the remaining window where the store honours it. */
+static nb_err check_absent(struct s3_writer *w)
+{
+    char *url = s3_url(w->ss, w->key, "");
+    struct http_response resp = {0};
+    char what[1300];
+    nb_err err;
+
+    snprintf(what, sizeof(what), "HEAD %s", w->name);
+    if (!url)
+        return NB_ERR_NOMEM;
+    err = s3_call(w->ss, "HEAD", url, what, NULL, NULL, 0, &resp);
+    if (err)
+        err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
+    else if (resp.status == 200)
+        err = nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, w->name, w->name);
+    else if (resp.status != 404)
+        err = s3_fail(w->ss, resp.status, resp.body, resp.headers, STORAGE_MSG_COMMIT, w->name);
     http_response_free(&resp);
     free(url);
     return err;
@@ -157,6 +188,7 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
     struct s3_writer *w = ctx;
     size_t cap = 64 + (size_t)parts * 200, len = 0;
     char *body = malloc(cap), query[1200], what[1400], *url = NULL;
+    struct curl_slist *h = NULL;
     struct http_response resp = {0};
     nb_err err = NB_ERR_NOMEM;
 
@@ -164,6 +196,9 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
              total);
     if (!body || parts != w->n_etags)
         goto out;
+    if (w->exclusive && (err = check_absent(w)))
+        goto out;
+    err = NB_ERR_NOMEM;
     len += (size_t)snprintf(body, cap, "<CompleteMultipartUpload>");
     for (unsigned i = 0; i < parts; i++)
         len += (size_t)snprintf(body + len, cap - len,
@@ -171,14 +206,16 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
                                 w->etags[i]);
     snprintf(body + len, cap - len, "</CompleteMultipartUpload>");
     snprintf(query, sizeof(query), "?uploadId=%s", w->upload_id);
-    if (!(url = s3_url(w->ss, w->key, query)))
+    if (!(url = s3_url(w->ss, w->key, query)) ||
+        (w->exclusive && http_slist_add(&h, "If-None-Match", "*")))
         goto out;
-    err = s3_call(w->ss, "POST", url, what, NULL, body, strlen(body), &resp);
+    err = s3_call(w->ss, "POST", url, what, h, body, strlen(body), &resp);
     if (err)
         err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
     else
         err = check_answer(w, &resp, STORAGE_MSG_COMMIT);
 out:
+    curl_slist_free_all(h);
     http_response_free(&resp);
     free(url);
     free(body);
@@ -214,7 +251,8 @@ static const struct part_ops s3_part_ops = {
     .free = writer_free,
 };
 
-nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out)
+nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
+                     struct storage_writer **out)
 {
     struct s3_session *ss = data;
     struct s3_writer *w = calloc(1, sizeof(*w));
@@ -229,6 +267,7 @@ nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, struct sto
     if (!w)
         return NB_ERR_NOMEM;
     w->ss = ss;
+    w->exclusive = (flags & STORAGE_WRITE_EXCLUSIVE) != 0;
     s3_name(ss, key, w->name, sizeof(w->name));
     if (!(w->key = strdup(key))) {
         writer_free(w);
