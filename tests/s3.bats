@@ -240,6 +240,62 @@ PY
   refute_output --partial "t$BATS_TEST_NUMBER/"
 }
 
+# ---- races ----
+
+# race_backups STAMP: two backups with one stamp at once; exactly one wins
+# and the other exits 2 naming the stamp.
+race_backups() {
+  local stamp=$1 a b s1=0 s2=0 loser
+  BACKUP_DIR="$W/b1" neo4j-backup --timestamp="$stamp" >"$W/b1.log" 2>&1 &
+  a=$!
+  BACKUP_DIR="$W/b2" neo4j-backup --timestamp="$stamp" >"$W/b2.log" 2>&1 &
+  b=$!
+  wait "$a" || s1=$?
+  wait "$b" || s2=$?
+  echo "$stamp: exits $s1 and $s2"
+  if [ "$s1" = 0 ] && [ "$s2" = 2 ]; then
+    loser=$W/b2.log
+  elif [ "$s1" = 2 ] && [ "$s2" = 0 ]; then
+    loser=$W/b1.log
+  else
+    cat "$W/b1.log" "$W/b2.log"
+    return 1
+  fi
+  grep -q "$stamp" "$loser"
+}
+
+# set_intact STAMP: the manifest matches the archive boto3 reads, and it restores.
+set_intact() {
+  local key="t$BATS_TEST_NUMBER/neo4j/neo4j-$1"
+  rgw_s3 get backups "$key.manifest.json" "$W/m.json"
+  rgw_s3 get backups "$key.tar.gz" "$W/a.tar.gz"
+  [ "$(json_get "$W/m.json" 'd["archive"]["sha256"]')" = "$(sha256sum "$W/a.tar.gz" | cut -d' ' -f1)" ]
+  rm -rf "$DATA_DIR/databases" "$DATA_DIR/transactions"
+  run neo4j-restore --timestamp="$1"
+  echo "$output"
+  assert_success
+  restored_equals_live neo4j
+}
+
+@test "two backups with one stamp on s3:// (single PUT, If-None-Match): one wins, the other exits 2, the set intact" {
+  for i in 1 2 3; do
+    stamp=2026-01-01-00:03:0$i
+    race_backups "$stamp"
+    set_intact "$stamp"
+  done
+}
+
+@test "two backups with one stamp on s3:// (multipart): one wins, the other exits 2, the set intact" {
+  big_live_db $((10 * 1024 * 1024))
+  for i in 1 2; do
+    stamp=2026-01-01-00:04:0$i
+    race_backups "$stamp"
+    set_intact "$stamp"
+  done
+  run rgw_s3 uploads backups
+  refute_output --partial "t$BATS_TEST_NUMBER/"
+}
+
 # ---- what users get wrong ----
 
 @test "a wrong secret: exit 4 naming the key id before any work, the secret never printed" {

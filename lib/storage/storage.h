@@ -64,8 +64,8 @@ enum {
  *          then unlink() where the file system has no renameat2
  *   GCS    ifGenerationMatch=0 on the upload (HTTP 412: exists)
  *   S3     If-None-Match: * on PutObject / CompleteMultipartUpload (412); a
- *          multipart upload also looks just before completing, for stores
- *          that ignore the condition there (Ceph RGW before 18)
+ *          multipart upload first takes KEY.lock with a conditional PUT,
+ *          for stores that ignore the condition on the complete (RGW < 18)
  *   Azure  If-None-Match: * on Put Blob / Put Block List (409 BlobAlreadyExists
  *          or 412)
  * A store that cannot honour it must refuse the flag (NB_ERR_STORAGE), never

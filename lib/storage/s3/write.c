@@ -29,6 +29,7 @@ struct s3_writer {
     char **etags;
     unsigned n_etags, cap_etags;
     bool exclusive; /* STORAGE_WRITE_EXCLUSIVE: If-None-Match: *, 412 is NB_ERR_EXISTS */
+    bool locked;    /* holds KEY.lock (exclusive multipart) */
 };
 
 static void writer_free(void *ctx)
@@ -85,10 +86,70 @@ static nb_err put_whole(void *ctx, const void *buf, size_t len)
     return err;
 }
 
-/* A store may ignore If-None-Match on CompleteMultipartUpload (Ceph RGW
- * before 18, AWS before 2024): before completing, an exclusive upload
- * also looks, so a set that exists is never replaced; the conditional
- * complete closes the remaining window where the store honours it. */
+/*
+ * Exclusive multipart uploads. Some stores ignore If-None-Match on
+ * CompleteMultipartUpload (Ceph RGW before 18, AWS before 2024), so an
+ * exclusive upload first takes a lock object, KEY.lock, with a conditional
+ * PutObject (which they honour), then checks that KEY is free, and removes
+ * the lock once it completed or aborted: of two writers, the second finds
+ * the lock or the object and gets NB_ERR_EXISTS before it uploads a byte.
+ * A killed writer leaves its lock: the name stays taken, as it should for
+ * an immutable set. The complete is conditional too, where honoured.
+ */
+static nb_err lock_call(struct s3_writer *w, const char *method, struct http_response *resp)
+{
+    size_t len = strlen(w->key) + 8;
+    char *lock = malloc(len), *url = NULL, what[1400];
+    struct curl_slist *h = NULL;
+    nb_err err = NB_ERR_NOMEM;
+
+    if (!lock)
+        return err;
+    snprintf(lock, len, "%s.lock", w->key);
+    snprintf(what, sizeof(what), "%s %s.lock", method, w->name);
+    if ((url = s3_url(w->ss, lock, "")) &&
+        (strcmp(method, "PUT") || !(err = http_slist_add(&h, "If-None-Match", "*"))))
+        err = s3_call(w->ss, method, url, what, h, "", 0, resp);
+    curl_slist_free_all(h);
+    free(url);
+    free(lock);
+    return err;
+}
+
+static nb_err take_lock(struct s3_writer *w)
+{
+    struct http_response resp = {0};
+    nb_err err = lock_call(w, "PUT", &resp);
+
+    if (err)
+        err = nb_error_context(err, STORAGE_MSG_OPEN_WRITE, w->name);
+    else if (resp.status == 412)
+        err = nb_error(NB_ERR_EXISTS,
+                       STORAGE_MSG_OPEN_WRITE ": another writer holds %s.lock (" STORAGE_MSG_EXISTS
+                                              " or is being written)",
+                       w->name, w->name, w->name);
+    else if (resp.status != 200)
+        err = s3_fail(w->ss, resp.status, resp.body, resp.headers, STORAGE_MSG_OPEN_WRITE, w->name);
+    else
+        w->locked = true;
+    http_response_free(&resp);
+    return err;
+}
+
+static void drop_lock(struct s3_writer *w)
+{
+    struct http_response resp = {0};
+
+    if (!w->locked)
+        return;
+    if (lock_call(w, "DELETE", &resp) != NB_OK || (resp.status != 204 && resp.status != 200))
+        log_warn("%s.lock could not be removed: the name stays taken; remove the lock object "
+                 "by hand to write it again",
+                 w->name);
+    w->locked = false;
+    http_response_free(&resp);
+}
+
 static nb_err check_absent(struct s3_writer *w)
 {
     char *url = s3_url(w->ss, w->key, "");
@@ -151,7 +212,9 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
     char *url;
     nb_err err;
 
-    (void) final;
+    (void)final;
+    if (!w->upload_id && w->exclusive && ((err = take_lock(w)) || (err = check_absent(w))))
+        return err;
     if (!w->upload_id && (err = start_upload(w)))
         return err;
     if (w->n_etags == w->cap_etags) {
@@ -196,9 +259,6 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
              total);
     if (!body || parts != w->n_etags)
         goto out;
-    if (w->exclusive && (err = check_absent(w)))
-        goto out;
-    err = NB_ERR_NOMEM;
     len += (size_t)snprintf(body, cap, "<CompleteMultipartUpload>");
     for (unsigned i = 0; i < parts; i++)
         len += (size_t)snprintf(body + len, cap - len,
@@ -214,6 +274,8 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
         err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
     else
         err = check_answer(w, &resp, STORAGE_MSG_COMMIT);
+    if (!err)
+        drop_lock(w);
 out:
     curl_slist_free_all(h);
     http_response_free(&resp);
@@ -229,8 +291,10 @@ static void abort_upload(void *ctx)
     struct http_response resp = {0};
     char *url;
 
-    if (!w->upload_id)
+    if (!w->upload_id) {
+        drop_lock(w);
         return;
+    }
     snprintf(query, sizeof(query), "?uploadId=%s", w->upload_id);
     snprintf(what, sizeof(what), "DELETE %s (abort the multipart upload)", w->name);
     url = s3_url(w->ss, w->key, query);
@@ -241,6 +305,7 @@ static void abort_upload(void *ctx)
                  w->name);
     http_response_free(&resp);
     free(url);
+    drop_lock(w);
 }
 
 static const struct part_ops s3_part_ops = {
