@@ -119,8 +119,16 @@ rgw_start() {
       return 1
     }
   done
+  # a cluster still running from an earlier rgw_start in this dir goes first
+  if [[ -d $dir/pids ]]; then RGW_DIR=$dir rgw_stop; fi
   RGW_DIR=$dir
   rm -rf "$dir" && mkdir -p "$dir"/{mon,osd,run,log,pids,crash} || return 1
+  # a watchdog stops everything when the shell that started it is gone
+  # (bats killed, or an interactive shell closed without rgw_stop)
+  # shellcheck disable=SC2016 # $1, $2 are the inner script's arguments
+  _rgw_bg watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
+    for f in "$2"/pids/*; do [ "${f##*/}" = watchdog ] || kill "$(cat "$f")" 2>/dev/null; done' \
+    rgw-watchdog "${RGW_WATCH_PID:-$$}" "$dir"
   RGW_CONF=$dir/ceph.conf
   RGW_OPS_LOG=$dir/log/ops.log
   local fsid mon_port osd_uuid osd_key
@@ -302,6 +310,7 @@ rgw_load_env() {
 rgw_stop() {
   [[ -n ${RGW_DIR:-} && -d $RGW_DIR/pids ]] || return 0
   local f
+  _rgw_kill watchdog
   for f in "$RGW_DIR"/pids/*; do
     [[ -f $f ]] || continue
     case ${f##*/} in mon | osd | radosgw) ;; *) _rgw_kill "${f##*/}" ;; esac
