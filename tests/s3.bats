@@ -167,6 +167,22 @@ EOF2
   restore_ok
 }
 
+@test "TLS with a private CA (AWS_CA_BUNDLE, CA_BUNDLE) and virtual-hosted addressing" {
+  rgw_env_for_tools --endpoint "$RGW_HTTPS_ENDPOINT"
+  # the store's CA is not trusted yet: a TLS failure, exit 4
+  run -4 neo4j-backup
+  echo "$output"
+  assert_output --regexp "certificate|SSL"
+  export AWS_CA_BUNDLE=$RGW_CA_BUNDLE
+  backup_ok
+  unset AWS_CA_BUNDLE
+  export CA_BUNDLE=$RGW_CA_BUNDLE
+  # virtual-hosted: https://backups.s3.localhost:PORT/key
+  export AWS_ENDPOINT_URL_S3="https://s3.localhost:$RGW_HTTPS_PORT" S3_ADDRESSING_STYLE=virtual
+  restore_ok
+  rgw_ops_log | grep -E "get_obj	200	.*GET /t$BATS_TEST_NUMBER/neo4j/neo4j-latest\.manifest\.json"
+}
+
 @test "no credentials anywhere: exit 4 naming every source, nothing sent to AWS" {
   rgw_env_for_tools --no-keys
   run -4 neo4j-restore
@@ -298,12 +314,12 @@ set_intact() {
 
 # ---- what users get wrong ----
 
-@test "a wrong secret: exit 4 naming the key id before any work, the secret never printed" {
+@test "a wrong secret: exit 4 naming the key id and SignatureDoesNotMatch before any work, the secret never printed" {
   export AWS_SECRET_ACCESS_KEY="${RGW_SECRET_KEY}X"
   run -4 neo4j-backup
   echo "$output"
   assert_output --partial "access key $RGW_ACCESS_KEY"
-  assert_output --partial "check the secret access key"
+  assert_output --partial "SignatureDoesNotMatch"
   refute_output --partial "neo4j-admin database backup"
   [[ $output != *"$AWS_SECRET_ACCESS_KEY"* ]] || fail "the secret was printed"
   no_secret_in_output
