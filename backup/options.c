@@ -98,7 +98,11 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
     if ((err = config_target(&options[OPT_BUCKET], &options[OPT_CLOUD_PROVIDER],
                              &options[OPT_DATABASE], &options[OPT_CREDENTIALS], &cfg->target)))
         return err;
-    if ((err = config_required(&options[OPT_NEO4J_ADDR])) ||
+    if ((err = config_host_port(&options[OPT_NEO4J_ADDR])) ||
+        (err = config_size(&options[OPT_HEAP_SIZE], true)) ||
+        (err = config_size(&options[OPT_PAGE_CACHE], false)) ||
+        (err = config_dialect(&options[OPT_NEO4J_ADMIN_DIALECT])) ||
+        (err = config_dir(&options[OPT_BACKUP_DIR], false)) ||
         (err = config_bool(&options[OPT_FALLBACK_TO_FULL], &cfg->fallback_to_full)) ||
         (err = config_bool(&options[OPT_CHECK_CONSISTENCY], &cfg->check_consistency)) ||
         (err = config_bool(&options[OPT_CHECK_INDEXES], &cfg->check_indexes)) ||
@@ -110,11 +114,6 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
         (err = config_int(&options[OPT_COMPRESSION_LEVEL], 0, 22, &level)) ||
         (err = config_int(&options[OPT_COMPRESSION_THREADS], 0, 256, &threads)))
         return err;
-    if (!strchr(options[OPT_NEO4J_ADDR].value, ':'))
-        return nb_error(NB_ERR_USAGE,
-                        "NEO4J_ADDR '%s' has no port: write host:port, e.g. "
-                        "my-neo4j:6362",
-                        options[OPT_NEO4J_ADDR].value);
     if (strcmp(options[OPT_COMPRESSION].value, "gzip") == 0) {
         cfg->archive.compression = COMPRESSION_GZIP;
         if (level > 9)
@@ -130,9 +129,6 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
         threads = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->archive.level = (int)level;
     cfg->archive.threads = (int)threads;
-    if (options[OPT_BACKUP_DIR].value[0] != '/')
-        return nb_error(NB_ERR_USAGE, "BACKUP_DIR '%s' is not an absolute path",
-                        options[OPT_BACKUP_DIR].value);
     cfg->timestamp = options[OPT_BACKUP_TIMESTAMP].value;
     if (cfg->timestamp && !naming_timestamp_valid(cfg->timestamp))
         return nb_error(NB_ERR_USAGE,

@@ -12,8 +12,9 @@
 #include "naming.h"
 #include "storage/pipeline.h"
 
-/* Streams `dir` into the object `name`; nothing appears under the name
- * unless the whole archive was written. */
+/* Streams `dir` into the new object `name`; nothing appears under the name
+ * unless the whole archive was written, and an object already there is
+ * never replaced (NB_ERR_EXISTS: another backup took the name first). */
 static nb_err upload_dir(struct storage *st, const char *dir, const char *entry_prefix,
                          const struct archive_create_options *opts, const char *name,
                          struct archive_stats *stats)
@@ -27,7 +28,7 @@ static nb_err upload_dir(struct storage *st, const char *dir, const char *entry_
     if ((err = fsutil_tree_size(dir, &bytes, &files)))
         return err;
     /* An upload thread takes the archive while the next bytes compress. */
-    if ((err = storage_open_write(st, name, bytes, &w)) ||
+    if ((err = storage_open_write_new(st, name, bytes, &w)) ||
         (err = storage_write_behind(w, PIPELINE_CHUNK_SIZE, PIPELINE_CHUNKS, &w)))
         return err;
     log_info("uploading %s (%llu files, %llu bytes before %s)", what, (unsigned long long)files,
@@ -46,7 +47,7 @@ static nb_err write_manifest(struct storage *st, const struct manifest *m, const
     nb_err err = manifest_to_json(m, &json);
 
     if (!err)
-        err = storage_write_small(st, name, json, strlen(json));
+        err = storage_write_small_new(st, name, json, strlen(json));
     free(json);
     return err;
 }
@@ -76,7 +77,20 @@ static nb_err move_latest(struct storage *st, const char *db, enum compression c
     return err;
 }
 
-/* Sets are immutable: a stamp that exists is never written again. */
+/* Another run wrote this stamp's set at the same moment (its objects are
+ * created exclusively, so exactly one run wins): ours is discarded. */
+static nb_err lost_race(struct storage *st, const char *db, const char *stamp, const char *name)
+{
+    return nb_error(NB_ERR_EXISTS,
+                    "the set of '%s' stamped %s was written by another backup at the same moment "
+                    "(%s exists): sets are never overwritten, so this run's copy was discarded "
+                    "and the other one kept; do not start backups with one BACKUP_TIMESTAMP side "
+                    "by side",
+                    db, stamp, storage_url(st, name));
+}
+
+/* Sets are immutable: a stamp that exists is never written again (checked
+ * here to fail early; the exclusive writes below enforce it). */
 static nb_err refuse_existing(struct storage *st, const char *name)
 {
     struct storage_info info;
@@ -120,7 +134,10 @@ nb_err backup_database(const struct backup_config *cfg, struct storage *st,
                         set_dir, db);
 
     snprintf(prefix, sizeof(prefix), "backups/%s", db);
-    if ((err = upload_dir(st, set_dir, prefix, &cfg->archive, archive, &stats)))
+    err = upload_dir(st, set_dir, prefix, &cfg->archive, archive, &stats);
+    if (err == NB_ERR_EXISTS)
+        return lost_race(st, db, stamp, archive);
+    if (err)
         return err;
 
     snprintf(m.database, sizeof(m.database), "%s", db);
@@ -136,7 +153,15 @@ nb_err backup_database(const struct backup_config *cfg, struct storage *st,
     snprintf(m.tool_version, sizeof(m.tool_version), "%s", TOOL_VERSION);
     now = time(NULL);
     strftime(m.created, sizeof(m.created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    if ((err = write_manifest(st, &m, manifest_name)))
+    err = write_manifest(st, &m, manifest_name);
+    if (err == NB_ERR_EXISTS) {
+        /* The winner wrote the other compression's archive: ours is an
+         * orphan that we alone created. */
+        if (storage_remove(st, archive) != NB_OK)
+            log_warn("[%s] %s", db, nb_errmsg());
+        return lost_race(st, db, stamp, manifest_name);
+    }
+    if (err)
         return err;
     log_info("[%s] wrote %s (%llu bytes, sha256 %s)", db, storage_url(st, archive),
              (unsigned long long)stats.archive_bytes, stats.sha256);
@@ -145,7 +170,10 @@ nb_err backup_database(const struct backup_config *cfg, struct storage *st,
         struct archive_create_options gz = {.compression = COMPRESSION_GZIP};
         naming_object(report, sizeof(report), db, stamp, OBJECT_REPORT);
         snprintf(prefix, sizeof(prefix), "reports/%s", db);
-        if ((err = upload_dir(st, report_dir, prefix, &gz, report, &rstats)))
+        err = upload_dir(st, report_dir, prefix, &gz, report, &rstats);
+        if (err == NB_ERR_EXISTS)
+            return lost_race(st, db, stamp, report);
+        if (err)
             return err;
         log_info("[%s] uploaded neo4j-admin's report as %s", db, storage_url(st, report));
     }

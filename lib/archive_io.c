@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,8 +292,24 @@ static bool has_dotdot(const char *path)
     return false;
 }
 
+/* True when `path`, under a folder of dest_len bytes, fits in PATH_MAX and
+ * none of its names is longer than NAME_MAX. */
+static bool path_fits(const char *path, size_t dest_len)
+{
+    if (dest_len + 1 + strlen(path) >= PATH_MAX)
+        return false;
+    while (*path) {
+        size_t len = strcspn(path, "/");
+        if (len > NAME_MAX)
+            return false;
+        path += len;
+        path += strspn(path, "/");
+    }
+    return true;
+}
+
 /* The rules of DESIGN section 7, checked before libarchive's own. */
-static nb_err check_entry(struct archive_entry *e, const char *what)
+static nb_err check_entry(struct archive_entry *e, const char *what, size_t dest_len)
 {
     const char *name = archive_entry_pathname(e);
     const char *hard = archive_entry_hardlink(e);
@@ -301,6 +318,13 @@ static nb_err check_entry(struct archive_entry *e, const char *what)
 
     if (!name || !*name)
         return nb_error(NB_ERR_INTEGRITY, "archive '%s' holds an entry without a name", what);
+    if (!path_fits(name, dest_len) || (hard && !path_fits(hard, dest_len)) ||
+        (sym && strlen(sym) >= PATH_MAX))
+        return nb_error(NB_ERR_INTEGRITY,
+                        "archive '%s' is unusable: the entry '%.80s...' (%zu bytes) has a path "
+                        "too long for the file system (PATH_MAX %d, NAME_MAX %d under the "
+                        "staging folder); Neo4j never writes such names; refusing it",
+                        what, name, strlen(name), PATH_MAX, NAME_MAX);
     if (name[0] == '/' || has_dotdot(name))
         return nb_error(NB_ERR_INTEGRITY,
                         "archive '%s' is unsafe: entry '%s' would be written outside the staging "
@@ -332,19 +356,50 @@ static nb_err disk_error(struct archive *disk, const char *name)
                     name, archive_error_string(disk));
 }
 
+/* Stops an archive that holds more than its manifest says, before the
+ * entry is written: the sums cannot overflow (each step is checked
+ * against what is left). */
+static nb_err check_limits(struct archive_entry *e, const struct archive_limits *limits,
+                           const struct archive_stats *stats, const char *what)
+{
+    la_int64_t size = archive_entry_size(e);
+
+    if (!limits || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
+        return NB_OK;
+    if (stats->content_files >= limits->max_files)
+        return nb_error(NB_ERR_INTEGRITY,
+                        "archive '%s' holds more files than its manifest's content.files (%llu): "
+                        "the manifest is wrong or the archive is not the one it describes; "
+                        "stopped before '%s'; nothing under DATA_DIR outside the staging folder "
+                        "was changed",
+                        what, (unsigned long long)limits->max_files, archive_entry_pathname(e));
+    if (size < 0 || stats->content_bytes > limits->max_bytes ||
+        (uint64_t)size > limits->max_bytes - stats->content_bytes)
+        return nb_error(NB_ERR_INTEGRITY,
+                        "archive '%s' holds more bytes than its manifest's content.bytes (%llu): "
+                        "the manifest is wrong or the archive is not the one it describes; "
+                        "stopped before '%s'; nothing under DATA_DIR outside the staging folder "
+                        "was changed",
+                        what, (unsigned long long)limits->max_bytes, archive_entry_pathname(e));
+    return NB_OK;
+}
+
 static nb_err extract_entries(struct archive *in, struct archive *disk, struct stream_ctx *sc,
-                              const char *what, struct archive_stats *stats)
+                              const char *what, size_t dest_len,
+                              const struct archive_limits *limits, struct archive_stats *stats)
 {
     struct archive_entry *e;
     int r;
 
     while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
         const char *name = archive_entry_pathname(e);
-        nb_err err = check_entry(e, what);
+        nb_err err = check_entry(e, what, dest_len);
         const void *block;
         size_t len;
         la_int64_t offset;
 
+        if (!err)
+            err = check_limits(e, limits, stats, what);
         if (err)
             return err;
         if (archive_write_header(disk, e) != ARCHIVE_OK)
@@ -376,6 +431,13 @@ static nb_err extract_entries(struct archive *in, struct archive *disk, struct s
 
 nb_err archive_extract(struct storage_reader *r, const char *dest_dir, uint64_t expected_bytes,
                        const char *what, struct archive_stats *stats)
+{
+    return archive_extract_bounded(r, dest_dir, expected_bytes, NULL, what, stats);
+}
+
+nb_err archive_extract_bounded(struct storage_reader *r, const char *dest_dir,
+                               uint64_t expected_bytes, const struct archive_limits *limits,
+                               const char *what, struct archive_stats *stats)
 {
     struct archive *in = archive_read_new();
     struct archive *disk = archive_write_disk_new();
@@ -414,7 +476,7 @@ nb_err archive_extract(struct storage_reader *r, const char *dest_dir, uint64_t 
                                 what, archive_error_string(in));
         goto out;
     }
-    err = extract_entries(in, disk, &sc, what, stats);
+    err = extract_entries(in, disk, &sc, what, strlen(dest_dir), limits, stats);
     if (err)
         goto out;
     /* Hash what follows the tar's end too: the checksum covers the object. */

@@ -39,9 +39,24 @@ nb_err archive_create(const char *src_dir, const char *entry_prefix,
 
 /* Extracts the archive read from r into dest_dir (which must exist and be
  * empty). `expected_bytes` (0: unknown) drives the progress percentage.
- * Unsafe entries are NB_ERR_INTEGRITY; a damaged stream is NB_ERR_INTEGRITY;
- * errors of r keep their code. The caller compares stats->sha256. */
+ * Unsafe entries are NB_ERR_INTEGRITY (also a path that would not fit in
+ * PATH_MAX under dest_dir, or a name longer than NAME_MAX); a damaged
+ * stream is NB_ERR_INTEGRITY; errors of r keep their code. The caller
+ * compares stats->sha256. */
 nb_err archive_extract(struct storage_reader *r, const char *dest_dir, uint64_t expected_bytes,
                        const char *what, struct archive_stats *stats) NB_WARN_UNUSED;
+
+/* What extraction may write at most: regular files and their bytes (a
+ * manifest's content.files and content.bytes). */
+struct archive_limits {
+    uint64_t max_files;
+    uint64_t max_bytes;
+};
+/* archive_extract() that stops with NB_ERR_INTEGRITY, before writing the
+ * entry, as soon as the archive holds more files or bytes than `limits`
+ * (NULL: no limits). */
+nb_err archive_extract_bounded(struct storage_reader *r, const char *dest_dir,
+                               uint64_t expected_bytes, const struct archive_limits *limits,
+                               const char *what, struct archive_stats *stats) NB_WARN_UNUSED;
 
 #endif

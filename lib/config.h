@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "location.h"
@@ -44,9 +45,33 @@ nb_err config_int(const struct option_def *o, long min, long max, long *out) NB_
 nb_err config_required(const struct option_def *o) NB_WARN_UNUSED;
 
 /* The comma list of DATABASE, validated; *dbs (malloc'd, with its strings)
- * is freed by config_free_list. */
+ * is freed by config_free_list. Neo4j's database names are
+ * case-insensitive and stored lower-case, so names are lower-cased (and a
+ * log line says so): "Neo4j" files and finds its sets under "neo4j/". */
 nb_err config_databases(const struct option_def *o, char ***dbs, size_t *n) NB_WARN_UNUSED;
 void config_free_list(char **list, size_t n);
+
+/* The longest DATA_DIR, BACKUP_DIR or local BUCKET folder: every path
+ * built under them stays far below PATH_MAX. */
+#define CONFIG_PATH_MAX 1024
+/* The longest path inside a bucket: with DB/DB-TIMESTAMP.report.tar.gz the
+ * key stays below the stores' 1024-byte limit. */
+#define CONFIG_PREFIX_MAX 800
+
+/* HOST:PORT, or a comma list of them: a host name, IPv4 or [IPv6] address,
+ * and a port from 1 to 65535. */
+nb_err config_host_port(const struct option_def *o) NB_WARN_UNUSED;
+/* A memory size as neo4j-admin takes it (HEAP_SIZE, PAGE_CACHE): a whole
+ * number above 0 and an optional unit k, m, g or t (any case); with
+ * `jvm_form` false also a trailing "b"/"ib" ("512MB", "2GiB"). */
+nb_err config_size(const struct option_def *o, bool jvm_form) NB_WARN_UNUSED;
+/* UID:GID, each a number below 4294967295 (-1 would mean "no change"). */
+nb_err config_owner(const struct option_def *o, uid_t *uid, gid_t *gid) NB_WARN_UNUSED;
+/* NEO4J_ADMIN_DIALECT: unset, "4.4" (or "4") or "5" (or "5+"). */
+nb_err config_dialect(const struct option_def *o) NB_WARN_UNUSED;
+/* An absolute folder of at most CONFIG_PATH_MAX bytes; with must_exist,
+ * one that exists. */
+nb_err config_dir(const struct option_def *o, bool must_exist) NB_WARN_UNUSED;
 
 /* The credentials file for `provider` (DESIGN section 5): the explicit one,
  * else GOOGLE_APPLICATION_CREDENTIALS for GCS, else /credentials/credentials
@@ -91,7 +116,8 @@ nb_err config_credentials(const struct option_def *o, enum provider provider,
     }
 
 /* Where and what: BUCKET (with CLOUD_PROVIDER), DATABASE and the credentials
- * file, validated together. */
+ * file, validated together: the bucket or container name by its store's
+ * rules (GCS, S3, Azure), path lengths, database names. */
 struct config_target {
     struct location loc;
     char **databases;

@@ -55,6 +55,7 @@ static const struct {
     [NB_ERR_LOCAL_IO] = {"local-io", EXIT_STORAGE},
     [NB_ERR_NOMEM] = {"out-of-memory", EXIT_STORAGE},
     [NB_ERR_INTERNAL] = {"internal", EXIT_STORAGE},
+    [NB_ERR_EXISTS] = {"exists", EXIT_USAGE},
 };
 
 const char *nb_strerror(nb_err code)

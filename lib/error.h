@@ -26,6 +26,7 @@ typedef enum nb_err {
     NB_ERR_LOCAL_IO = 9,    /* local file system failure */
     NB_ERR_NOMEM = 10,
     NB_ERR_INTERNAL = 11,
+    NB_ERR_EXISTS = 12, /* an exclusive creation found the object there: a lost race */
 } nb_err;
 
 /* Records the message for `code` and returns `code`. */

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@ static void copy_str(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src ? src : "");
 }
 
+/* A number the manifest did not hold. */
+#define NOT_GIVEN ((json_int_t)LLONG_MIN)
+
 nb_err manifest_parse(const char *text, size_t len, const char *where, struct manifest *m)
 {
     json_error_t jerr;
@@ -67,7 +71,7 @@ nb_err manifest_parse(const char *text, size_t len, const char *where, struct ma
     const char *name = NULL, *sha = NULL, *compression = "gzip";
     const char *dialect = NULL, *version = NULL, *type = NULL, *consistency = NULL;
     const char *tool_version = NULL, *created = NULL;
-    json_int_t bytes = -1, content_bytes = 0, content_files = 0;
+    json_int_t bytes = -1, content_bytes = NOT_GIVEN, content_files = NOT_GIVEN;
     json_t *encryption = NULL;
     size_t prefix = strlen(MANIFEST_FORMAT_NAME);
     nb_err err = NB_OK;
@@ -109,8 +113,23 @@ nb_err manifest_parse(const char *text, size_t len, const char *where, struct ma
         err = nb_error(NB_ERR_INTEGRITY, "manifest '%s' is incomplete: %s", where, jerr.text);
         goto out;
     }
-    if (bytes < 0 || content_bytes < 0 || content_files < 0 || !is_hex64(sha) ||
-        strchr(name, '/') || strlen(name) >= sizeof(m->archive_name) ||
+    /* Range first: every later sum of these numbers stays far from 2^64. */
+    if (bytes < 0 || (uint64_t)bytes > MANIFEST_MAX_SIZE ||
+        (content_bytes != NOT_GIVEN &&
+         (content_bytes < 0 || (uint64_t)content_bytes > MANIFEST_MAX_SIZE)) ||
+        (content_files != NOT_GIVEN &&
+         (content_files < 0 || (uint64_t)content_files > MANIFEST_MAX_FILES))) {
+        err = nb_error(
+            NB_ERR_INTEGRITY,
+            "manifest '%s' holds numbers out of range (archive.bytes %lld, "
+            "content.bytes %lld, content.files %lld; at most %llu bytes and %llu "
+            "files): it is damaged or forged",
+            where, (long long)bytes, (long long)(content_bytes == NOT_GIVEN ? 0 : content_bytes),
+            (long long)(content_files == NOT_GIVEN ? 0 : content_files),
+            (unsigned long long)MANIFEST_MAX_SIZE, (unsigned long long)MANIFEST_MAX_FILES);
+        goto out;
+    }
+    if (!is_hex64(sha) || strchr(name, '/') || strlen(name) >= sizeof(m->archive_name) ||
         strlen(database) >= sizeof(m->database)) {
         err = nb_error(NB_ERR_INTEGRITY,
                        "manifest '%s' has a bad archive entry (name, bytes or sha256)", where);
@@ -142,8 +161,9 @@ nb_err manifest_parse(const char *text, size_t len, const char *where, struct ma
     copy_str(m->tool_version, sizeof(m->tool_version), tool_version);
     copy_str(m->created, sizeof(m->created), created);
     m->archive_bytes = (uint64_t)bytes;
-    m->content_bytes = (uint64_t)content_bytes;
-    m->content_files = (uint64_t)content_files;
+    m->have_content = content_bytes != NOT_GIVEN && content_files != NOT_GIVEN;
+    m->content_bytes = content_bytes != NOT_GIVEN ? (uint64_t)content_bytes : 0;
+    m->content_files = content_files != NOT_GIVEN ? (uint64_t)content_files : 0;
 out:
     json_decref(root);
     return err;

@@ -15,6 +15,11 @@
 #define MANIFEST_FORMAT_NAME  "neo4j-backup-manifest"
 #define MANIFEST_FORMAT_MAJOR 1
 #define MANIFEST_MAX_BYTES    (64 * 1024)
+/* The largest numbers a manifest may hold (1 EiB, 2^40 files): sums and
+ * products of them (free space: bytes + files x 4 KiB) cannot overflow 64
+ * bits. Larger ones are NB_ERR_INTEGRITY. */
+#define MANIFEST_MAX_SIZE  (UINT64_C(1) << 60)
+#define MANIFEST_MAX_FILES (UINT64_C(1) << 40)
 
 struct manifest {
     char database[64];
@@ -25,7 +30,8 @@ struct manifest {
     enum compression compression;
     uint64_t content_bytes;
     uint64_t content_files;
-    char dialect[8]; /* "4.4" or "5" */
+    bool have_content; /* content.bytes and content.files were both given */
+    char dialect[8];   /* "4.4" or "5" */
     char neo4j_version[32];
     char backup_type[16]; /* FULL, INCREMENTAL, DIFF, AUTO */
     char consistency[8];  /* passed, failed, skipped */

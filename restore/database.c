@@ -15,17 +15,14 @@ void restore_path(const struct restore_config *cfg, char *buf, size_t len, const
     snprintf(buf, len, "%s/%s", cfg->data_dir, tail);
 }
 
-/* Removes the staging folder, and .restore itself when nothing else is in it,
- * so a failed restore leaves DATA_DIR as it found it. */
+/* Removes the staging folder (.restore itself goes with the lock, when
+ * nothing else is in it), so a failed restore leaves DATA_DIR as it found
+ * it. Only the holder of the DATA_DIR lock gets here. */
 static void purge_staging(const struct restore_config *cfg, const char *staging)
 {
-    char root[4200];
-
+    (void)cfg;
     if (fsutil_remove_tree(staging) != NB_OK)
         log_warn("%s", nb_errmsg());
-    restore_path(cfg, root, sizeof(root), ".restore%s", "");
-    if (!fsutil_dir_has_entries(root))
-        (void)!fsutil_remove_tree(root);
 }
 
 static nb_err open_storage(struct restore_run *run)
@@ -35,6 +32,54 @@ static nb_err open_storage(struct restore_run *run)
     if (run->storage)
         return NB_OK;
     return storage_open(&run->cfg->target.loc, &opts, &run->storage);
+}
+
+/*
+ * The marker DATA_DIR/.restore/DB.restoring means: "the files of DB under
+ * DATA_DIR/databases and DATA_DIR/transactions may be neither the database
+ * that was there nor the set: do not start on them; restore again". It is
+ * written durably just before neo4j-admin may change them, and removed once
+ * they are whole again: the set is in place (success), or neo4j-admin
+ * failed having changed nothing (the trees' fingerprints before and after
+ * are equal), which leaves the previous database as it was, as DESIGN
+ * section 7 wants of a failure. So a failed forced restore that touched
+ * nothing does not turn into a replacement at the next start without
+ * FORCE_OVERWRITE; one that touched something does get redone.
+ */
+static nb_err replace_database(struct restore_run *run, const char *db, const char *staging,
+                               const char *marker, bool replace, bool interrupted,
+                               const char *archive)
+{
+    const struct restore_config *cfg = run->cfg;
+    char dbdir[4200], txndir[4200];
+    const char *trees[2] = {dbdir, txndir};
+    unsigned char before[32], after[32];
+    nb_err err, check;
+
+    restore_path(cfg, dbdir, sizeof(dbdir), "databases/%s", db);
+    restore_path(cfg, txndir, sizeof(txndir), "transactions/%s", db);
+    if ((err = fsutil_tree_fingerprint(trees, 2, before)) ||
+        (err = fsutil_write_durable(marker, archive)))
+        return err;
+    err = restore_install(run, db, staging, replace);
+    if (!err)
+        return fsutil_unlink_durable(marker);
+    /* A marker found at the start stays: those files were half-replaced
+     * before this run. */
+    if (interrupted)
+        return err;
+    check = fsutil_tree_fingerprint(trees, 2, after);
+    if (check == NB_OK && memcmp(before, after, sizeof(before)) == 0 &&
+        fsutil_unlink_durable(marker) == NB_OK) {
+        log_info("[%s] the restore changed nothing in %s or %s: the previous state is intact "
+                 "and no restore is pending",
+                 db, dbdir, txndir);
+    } else {
+        log_warn("[%s] the restore failed after changing %s: %s stays, so the next start "
+                 "restores again",
+                 db, dbdir, marker);
+    }
+    return err;
 }
 
 nb_err restore_database(struct restore_run *run, const char *db, enum restore_outcome *outcome)
@@ -85,13 +130,12 @@ nb_err restore_database(struct restore_run *run, const char *db, enum restore_ou
 
     /* From here the database is being replaced: a marker that survives a
      * kill makes the next start do it again. */
-    if ((err = fsutil_write_durable(marker, src.archive)))
+    if ((err = replace_database(run, db, staging, marker, exists || interrupted, interrupted,
+                                src.archive))) {
+        /* The next start downloads again whatever happens: free the room. */
+        purge_staging(cfg, staging);
         return err;
-    err = restore_install(run, db, staging, exists || interrupted);
-    if (err)
-        return err; /* the marker stays: the next start restores again */
-    if ((err = fsutil_unlink_durable(marker)))
-        return err;
+    }
     if (cfg->purge_on_complete)
         purge_staging(cfg, staging);
     else

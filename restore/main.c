@@ -28,8 +28,15 @@ int main(int argc, char **argv)
     }
     memset(&run, 0, sizeof(run));
     run.cfg = &cfg;
+    run.lock_fd = -1;
     log_info("restoring %zu database(s) from %s (%s) into %s", cfg.target.n_databases,
              cfg.target.loc.display, cfg.timestamp, cfg.data_dir);
+    /* Nothing under DATA_DIR is read or written before the lock is ours. */
+    if ((err = restore_lock(&cfg, &run))) {
+        log_error("%s", nb_errmsg());
+        restore_config_free(&cfg);
+        return nb_exit_code(err);
+    }
 
     for (size_t i = 0; i < cfg.target.n_databases; i++) {
         const char *db = cfg.target.databases[i];
@@ -49,6 +56,7 @@ int main(int argc, char **argv)
         }
     }
     storage_close(run.storage);
+    restore_unlock(&cfg, &run);
     restore_config_free(&cfg);
     return status;
 }

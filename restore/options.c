@@ -23,6 +23,7 @@ enum {
     OPT_OWNER,
     OPT_NEO4J_ADMIN,
     OPT_NEO4J_ADMIN_DIALECT,
+    OPT_LOCK_TIMEOUT,
     OPT_COUNT
 };
 
@@ -52,6 +53,9 @@ static struct option_def options[OPT_COUNT] = {
                    "who restored files belong to, when run as root"},
     [OPT_NEO4J_ADMIN] = CONFIG_OPTION_NEO4J_ADMIN,
     [OPT_NEO4J_ADMIN_DIALECT] = CONFIG_OPTION_NEO4J_ADMIN_DIALECT,
+    [OPT_LOCK_TIMEOUT] = {"lock-timeout", "RESTORE_LOCK_TIMEOUT", OPTION_STRING, "300", "SECONDS",
+                          "how long to wait for another restore into the same DATA_DIR to "
+                          "finish before giving up (exit 2)"},
 };
 
 static const struct program_info program = {
@@ -61,18 +65,6 @@ static const struct program_info program = {
     "verifies it, then runs neo4j-admin restore into DATA_DIR. An existing database is kept\n"
     "unless FORCE_OVERWRITE=true.",
 };
-
-static nb_err parse_owner(const char *value, uid_t *uid, gid_t *gid)
-{
-    unsigned long u, g;
-    char extra;
-
-    if (sscanf(value, "%lu:%lu%c", &u, &g, &extra) != 2)
-        return nb_error(NB_ERR_USAGE, "NEO4J_OWNER '%s' is not UID:GID, e.g. 7474:7474", value);
-    *uid = (uid_t)u;
-    *gid = (gid_t)g;
-    return NB_OK;
-}
 
 static bool safe_relative(const char *p)
 {
@@ -97,8 +89,21 @@ nb_err restore_options(int argc, char **argv, struct restore_config *cfg, bool *
     if ((err = config_bool(&options[OPT_FORCE_OVERWRITE], &cfg->force_overwrite)) ||
         (err = config_bool(&options[OPT_PURGE_ON_COMPLETE], &cfg->purge_on_complete)) ||
         (err = config_bool(&options[OPT_UNBIND], &cfg->unbind)) ||
-        (err = parse_owner(options[OPT_OWNER].value, &cfg->owner_uid, &cfg->owner_gid)))
+        (err = config_owner(&options[OPT_OWNER], &cfg->owner_uid, &cfg->owner_gid)) ||
+        (err = config_dialect(&options[OPT_NEO4J_ADMIN_DIALECT])) ||
+        (err = config_int(&options[OPT_LOCK_TIMEOUT], 0, 86400, &cfg->lock_timeout)) ||
+        (err = config_dir(&options[OPT_DATA_DIR], true)))
         return err;
+    /* neo4j-admin takes HEAP_SIZE from the environment: a bad one would
+     * fail only after the download. */
+    if (getenv("HEAP_SIZE")) {
+        struct option_def heap = {.name = "heap-size",
+                                  .env = "HEAP_SIZE",
+                                  .value = getenv("HEAP_SIZE"),
+                                  .source = "HEAP_SIZE"};
+        if ((err = config_size(&heap, true)))
+            return err;
+    }
     ts = options[OPT_TIMESTAMP].value;
     if (!ts || !*ts)
         ts = NAMING_LATEST;
@@ -120,11 +125,12 @@ nb_err restore_options(int argc, char **argv, struct restore_config *cfg, bool *
                             "BACKUP_SET_DIR '%s' must be a path inside the archive, relative and "
                             "without '..'",
                             set_dir);
+        if (strlen(set_dir) > CONFIG_PATH_MAX)
+            return nb_error(NB_ERR_USAGE, "BACKUP_SET_DIR is %zu bytes long: at most %d",
+                            strlen(set_dir), CONFIG_PATH_MAX);
         cfg->backup_set_dir = set_dir;
     }
     cfg->data_dir = options[OPT_DATA_DIR].value;
-    if (cfg->data_dir[0] != '/')
-        return nb_error(NB_ERR_USAGE, "DATA_DIR '%s' is not an absolute path", cfg->data_dir);
     cfg->admin_program = options[OPT_NEO4J_ADMIN].value;
     cfg->admin_dialect = options[OPT_NEO4J_ADMIN_DIALECT].value;
     return NB_OK;

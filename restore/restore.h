@@ -24,6 +24,7 @@ struct restore_config {
     const char *admin_dialect;
     uid_t owner_uid;
     gid_t owner_gid;
+    long lock_timeout; /* RESTORE_LOCK_TIMEOUT, seconds */
 };
 
 /* State shared by the databases of one run; storage and neo4j-admin are
@@ -34,7 +35,14 @@ struct restore_run {
     struct neo4j_admin admin;
     bool admin_ready;
     bool unbound;
+    int lock_fd; /* the DATA_DIR lock, -1 when not held */
 };
+
+/* lock.c: one restore at a time per DATA_DIR (DATA_DIR/.restore/.lock),
+ * waiting up to RESTORE_LOCK_TIMEOUT; NB_ERR_USAGE when another run keeps
+ * it. Held until restore_unlock(), which also removes an empty .restore. */
+nb_err restore_lock(const struct restore_config *cfg, struct restore_run *run) NB_WARN_UNUSED;
+void restore_unlock(const struct restore_config *cfg, struct restore_run *run);
 
 nb_err restore_options(int argc, char **argv, struct restore_config *cfg,
                        bool *exit_now) NB_WARN_UNUSED;

@@ -11,7 +11,8 @@ gnuplot-nox util-linux"
 # The S3 tests' server: Ceph RGW with one monitor and one memstore OSD
 # (tests/lib/rgw.bash), and boto3 as an independent S3 client. Without
 # recommends: those pull in ~50 more packages the tests do not use.
-CEPH_PACKAGES="ceph-mon ceph-osd ceph-common radosgw python3-boto3"
+# openssl makes its private CA, iproute2 (ss) checks it listens on loopback only.
+CEPH_PACKAGES="ceph-mon ceph-osd ceph-common radosgw python3-boto3 openssl iproute2"
 
 missing=""
 for p in $PACKAGES; do

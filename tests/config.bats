@@ -99,9 +99,14 @@ setup() {
   [ -f "$W/bucket/neo4j/neo4j-latest.manifest.json" ]
 }
 
-@test "a missing local bucket folder says what to do" {
+@test "a missing local bucket folder is a configuration error (exit 2) that says what to do" {
   run env BUCKET=file:///nonexistent/folder neo4j-restore
-  assert_failure 3
+  assert_failure 2
+  assert_output --partial "create it or mount the volume there"
+  make_live_db "$W/live" neo4j 64
+  run env BUCKET=file:///nonexistent/folder neo4j-backup
+  assert_failure 2
+  assert_output --partial "BUCKET 'file:///nonexistent/folder'"
   assert_output --partial "create it or mount the volume there"
 }
 

@@ -172,11 +172,31 @@ backup_at() { # backup_at STAMP [args...]
   echo "$output"
   assert_failure 6
   assert_output --partial "the next start will try again"
-  [ -f "$DATA_DIR/.restore/neo4j.restoring" ]
+  # it failed before changing anything: no restore is pending, nothing left
+  assert_output --partial "the restore changed nothing"
+  [ ! -e "$DATA_DIR/.restore" ]
   run neo4j-restore
   assert_success
   restored_equals_live neo4j
   [ ! -e "$DATA_DIR/.restore" ]
+}
+
+@test "a forced restore whose neo4j-admin fails before changing anything leaves no marker: the next start without FORCE_OVERWRITE keeps the database" {
+  backup_at 2026-01-01-00:00:00
+  mkdir -p "$DATA_DIR/databases/neo4j" "$DATA_DIR/transactions/neo4j"
+  echo "old" >"$DATA_DIR/databases/neo4j/neostore"
+  echo "old" >"$DATA_DIR/transactions/neo4j/neostore.transaction.db.0"
+  before=$(snapshot "$DATA_DIR")
+  run env STANDIN_EXIT=restore=1 FORCE_OVERWRITE=true neo4j-restore
+  echo "$output"
+  assert_failure 6
+  [ ! -e "$DATA_DIR/.restore/neo4j.restoring" ]
+  [ "$(snapshot "$DATA_DIR")" = "$before" ]
+  run neo4j-restore
+  echo "$output"
+  assert_success
+  assert_output --partial "summary: neo4j: kept"
+  [ "$(cat "$DATA_DIR/databases/neo4j/neostore")" = old ]
 }
 
 @test "not enough free space on DATA_DIR: exit 8 before anything is downloaded" {

@@ -139,14 +139,33 @@ s3.abort_multipart_upload(Bucket="bkt-test", Key="small-parts", UploadId=u)
   local sig=(--aws-sigv4 "aws:amz:$RGW_REGION:s3" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
   run curl -fsS "${sig[@]}" --user "$RGW_ACCESS_KEY:$RGW_SECRET_KEY" "$RGW_ENDPOINT/bkt-test/c"
   assert_output curl-signed
-  # rgw_dns_name=localhost; curl resolves *.localhost to loopback itself
-  run curl -fsS "${sig[@]}" --user "$RGW_ACCESS_KEY:$RGW_SECRET_KEY" "http://bkt-test.localhost:$RGW_PORT/c"
+  # rgw_dns_name=s3.localhost; curl resolves *.localhost to loopback itself
+  run curl -fsS "${sig[@]}" --user "$RGW_ACCESS_KEY:$RGW_SECRET_KEY" "http://bkt-test.s3.localhost:$RGW_PORT/c"
   assert_output curl-signed
   run curl -sS -o /dev/null -w '%{http_code}' "${sig[@]}" --user "$RGW_ACCESS_KEY:nope" "$RGW_ENDPOINT/bkt-test/c"
   assert_output 403
   # unsigned requests are anonymous: refused on a private bucket
   run curl -sS -o /dev/null -w '%{http_code}' "$RGW_ENDPOINT/bkt-test/c"
   assert_output 403
+}
+
+@test "TLS: the same server on RGW_HTTPS_ENDPOINT, trusted only with RGW_CA_BUNDLE" {
+  echo over-tls >"$T/tls"
+  run rgw_s3 --endpoint "$RGW_HTTPS_ENDPOINT" put bkt-test tls "$T/tls"
+  assert_failure
+  assert_output --partial "SSL"
+  run boto3 '
+s3 = boto3.client("s3", endpoint_url=os.environ["RGW_HTTPS_ENDPOINT"], region_name="us-east-1", verify=os.environ["RGW_CA_BUNDLE"])
+s3.put_object(Bucket="bkt-test", Key="tls", Body=b"over-tls\n")
+print(s3.get_object(Bucket="bkt-test", Key="tls")["Body"].read().decode(), end="")
+'
+  assert_success
+  assert_output over-tls
+  local sig=(--aws-sigv4 "aws:amz:$RGW_REGION:s3" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" --user "$RGW_ACCESS_KEY:$RGW_SECRET_KEY")
+  run curl -fsS "${sig[@]}" --cacert "$RGW_CA_BUNDLE" "https://bkt-test.s3.localhost:$RGW_HTTPS_PORT/tls"
+  assert_output over-tls
+  run curl -sS "${sig[@]}" "$RGW_HTTPS_ENDPOINT/bkt-test/tls"
+  assert_failure 60
 }
 
 @test "the ops log shows a server-side copy as copy_obj with no body received" {

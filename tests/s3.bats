@@ -167,6 +167,22 @@ EOF2
   restore_ok
 }
 
+@test "TLS with a private CA (AWS_CA_BUNDLE, CA_BUNDLE) and virtual-hosted addressing" {
+  rgw_env_for_tools --endpoint "$RGW_HTTPS_ENDPOINT"
+  # the store's CA is not trusted yet: a TLS failure, exit 4
+  run -4 neo4j-backup
+  echo "$output"
+  assert_output --regexp "certificate|SSL"
+  export AWS_CA_BUNDLE=$RGW_CA_BUNDLE
+  backup_ok
+  unset AWS_CA_BUNDLE
+  export CA_BUNDLE=$RGW_CA_BUNDLE
+  # virtual-hosted: https://backups.s3.localhost:PORT/key
+  export AWS_ENDPOINT_URL_S3="https://s3.localhost:$RGW_HTTPS_PORT" S3_ADDRESSING_STYLE=virtual
+  restore_ok
+  rgw_ops_log | grep -E "get_obj	200	.*GET /t$BATS_TEST_NUMBER/neo4j/neo4j-latest\.manifest\.json"
+}
+
 @test "no credentials anywhere: exit 4 naming every source, nothing sent to AWS" {
   rgw_env_for_tools --no-keys
   run -4 neo4j-restore
@@ -240,14 +256,70 @@ PY
   refute_output --partial "t$BATS_TEST_NUMBER/"
 }
 
+# ---- races ----
+
+# race_backups STAMP: two backups with one stamp at once; exactly one wins
+# and the other exits 2 naming the stamp.
+race_backups() {
+  local stamp=$1 a b s1=0 s2=0 loser
+  BACKUP_DIR="$W/b1" neo4j-backup --timestamp="$stamp" >"$W/b1.log" 2>&1 &
+  a=$!
+  BACKUP_DIR="$W/b2" neo4j-backup --timestamp="$stamp" >"$W/b2.log" 2>&1 &
+  b=$!
+  wait "$a" || s1=$?
+  wait "$b" || s2=$?
+  echo "$stamp: exits $s1 and $s2"
+  if [ "$s1" = 0 ] && [ "$s2" = 2 ]; then
+    loser=$W/b2.log
+  elif [ "$s1" = 2 ] && [ "$s2" = 0 ]; then
+    loser=$W/b1.log
+  else
+    cat "$W/b1.log" "$W/b2.log"
+    return 1
+  fi
+  grep -q "$stamp" "$loser"
+}
+
+# set_intact STAMP: the manifest matches the archive boto3 reads, and it restores.
+set_intact() {
+  local key="t$BATS_TEST_NUMBER/neo4j/neo4j-$1"
+  rgw_s3 get backups "$key.manifest.json" "$W/m.json"
+  rgw_s3 get backups "$key.tar.gz" "$W/a.tar.gz"
+  [ "$(json_get "$W/m.json" 'd["archive"]["sha256"]')" = "$(sha256sum "$W/a.tar.gz" | cut -d' ' -f1)" ]
+  rm -rf "$DATA_DIR/databases" "$DATA_DIR/transactions"
+  run neo4j-restore --timestamp="$1"
+  echo "$output"
+  assert_success
+  restored_equals_live neo4j
+}
+
+@test "two backups with one stamp on s3:// (single PUT, If-None-Match): one wins, the other exits 2, the set intact" {
+  for i in 1 2 3; do
+    stamp=2026-01-01-00:03:0$i
+    race_backups "$stamp"
+    set_intact "$stamp"
+  done
+}
+
+@test "two backups with one stamp on s3:// (multipart): one wins, the other exits 2, the set intact" {
+  big_live_db $((10 * 1024 * 1024))
+  for i in 1 2; do
+    stamp=2026-01-01-00:04:0$i
+    race_backups "$stamp"
+    set_intact "$stamp"
+  done
+  run rgw_s3 uploads backups
+  refute_output --partial "t$BATS_TEST_NUMBER/"
+}
+
 # ---- what users get wrong ----
 
-@test "a wrong secret: exit 4 naming the key id before any work, the secret never printed" {
+@test "a wrong secret: exit 4 naming the key id and SignatureDoesNotMatch before any work, the secret never printed" {
   export AWS_SECRET_ACCESS_KEY="${RGW_SECRET_KEY}X"
   run -4 neo4j-backup
   echo "$output"
   assert_output --partial "access key $RGW_ACCESS_KEY"
-  assert_output --partial "check the secret access key"
+  assert_output --partial "SignatureDoesNotMatch"
   refute_output --partial "neo4j-admin database backup"
   [[ $output != *"$AWS_SECRET_ACCESS_KEY"* ]] || fail "the secret was printed"
   no_secret_in_output

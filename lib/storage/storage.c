@@ -128,17 +128,29 @@ nb_err storage_open_read(struct storage *s, const char *name, uint64_t offset, u
     return err;
 }
 
-nb_err storage_open_write(struct storage *s, const char *name, uint64_t size_hint,
-                          struct storage_writer **out)
+static nb_err open_write(struct storage *s, const char *name, uint64_t size_hint, unsigned flags,
+                         struct storage_writer **out)
 {
     char *key = location_key(s->loc, name);
     nb_err err;
 
     if (!key)
         return NB_ERR_NOMEM;
-    err = s->driver->open_write(s->data, key, size_hint, out);
+    err = s->driver->open_write(s->data, key, size_hint, flags, out);
     free(key);
     return err;
+}
+
+nb_err storage_open_write(struct storage *s, const char *name, uint64_t size_hint,
+                          struct storage_writer **out)
+{
+    return open_write(s, name, size_hint, 0, out);
+}
+
+nb_err storage_open_write_new(struct storage *s, const char *name, uint64_t size_hint,
+                              struct storage_writer **out)
+{
+    return open_write(s, name, size_hint, STORAGE_WRITE_EXCLUSIVE, out);
 }
 
 nb_err storage_copy(struct storage *s, const char *src, const char *dst)
@@ -213,10 +225,11 @@ nb_err storage_read_small(struct storage *s, const char *name, size_t max, char 
     return NB_OK;
 }
 
-nb_err storage_write_small(struct storage *s, const char *name, const void *buf, size_t len)
+static nb_err write_small(struct storage *s, const char *name, const void *buf, size_t len,
+                          unsigned flags)
 {
     struct storage_writer *w = NULL;
-    nb_err err = storage_open_write(s, name, len, &w);
+    nb_err err = open_write(s, name, len, flags, &w);
 
     if (err)
         return err;
@@ -226,4 +239,14 @@ nb_err storage_write_small(struct storage *s, const char *name, const void *buf,
         return err;
     }
     return w->commit(w);
+}
+
+nb_err storage_write_small(struct storage *s, const char *name, const void *buf, size_t len)
+{
+    return write_small(s, name, buf, len, 0);
+}
+
+nb_err storage_write_small_new(struct storage *s, const char *name, const void *buf, size_t len)
+{
+    return write_small(s, name, buf, len, STORAGE_WRITE_EXCLUSIVE);
 }

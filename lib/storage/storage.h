@@ -16,6 +16,8 @@
  * nb_error() that names the object (using the STORAGE_MSG_* formats below,
  * so every driver says the same thing the same way):
  *   NB_ERR_NOT_FOUND  the object (or bucket) does not exist
+ *   NB_ERR_EXISTS     an exclusive creation (STORAGE_WRITE_EXCLUSIVE) found
+ *                     the object there already
  *   NB_ERR_AUTH       the identity was refused (401/403)
  *   NB_ERR_STORAGE    anything else, after the driver's own retries
  */
@@ -39,12 +41,37 @@
 #define STORAGE_MSG_COPY       "unable to copy '%s' to '%s'"
 #define STORAGE_MSG_REMOVE     "unable to remove '%s'"
 #define STORAGE_MSG_MISSING    "'%s' does not exist"
+#define STORAGE_MSG_EXISTS     "'%s' exists already"
 
 /* Feature mask of a driver. */
 enum {
     STORAGE_SERVER_SIDE_COPY = 1u << 0, /* copy() does not move the bytes through us */
     STORAGE_RANGED_READ = 1u << 1,      /* open_read() honours offset and length */
 };
+
+/*
+ * Flags of open_write().
+ *
+ * STORAGE_WRITE_EXCLUSIVE: create, never replace. The condition is checked
+ * by the store atomically with commit(), not by an earlier stat: of two
+ * writers racing for one name, exactly one commit() succeeds and the other
+ * returns NB_ERR_EXISTS (message STORAGE_MSG_EXISTS), leaving the winner's
+ * object untouched and nothing of its own visible. A driver may also find
+ * the object at open_write() or at a write() (a store that checks the
+ * condition when an upload starts) and return NB_ERR_EXISTS there. How each
+ * store does it:
+ *   local  rename without replacing: renameat2(RENAME_NOREPLACE), or link()
+ *          then unlink() where the file system has no renameat2
+ *   GCS    ifGenerationMatch=0 on the upload (HTTP 412: exists)
+ *   S3     If-None-Match: * on PutObject / CompleteMultipartUpload (412); a
+ *          multipart upload first takes KEY.lock with a conditional PUT,
+ *          for stores that ignore the condition on the complete (RGW < 18)
+ *   Azure  If-None-Match: * on Put Blob / Put Block List (409 BlobAlreadyExists
+ *          or 412)
+ * A store that cannot honour it must refuse the flag (NB_ERR_STORAGE), never
+ * ignore it.
+ */
+enum { STORAGE_WRITE_EXCLUSIVE = 1u << 0 };
 
 struct storage_info {
     bool exists;
@@ -108,8 +135,9 @@ struct storage_driver {
     nb_err (*open_read)(void *data, const char *key, uint64_t offset, uint64_t length,
                         struct storage_reader **out);
     /* Opens `key` for a streamed write; size_hint (0: unknown) lets a
-     * driver choose its part size. Required. */
-    nb_err (*open_write)(void *data, const char *key, uint64_t size_hint,
+     * driver choose its part size; flags are STORAGE_WRITE_* (0: create or
+     * replace). Required, and so is honouring STORAGE_WRITE_EXCLUSIVE. */
+    nb_err (*open_write)(void *data, const char *key, uint64_t size_hint, unsigned flags,
                          struct storage_writer **out);
     /* Server-side copy of src to dst, replacing dst atomically. Optional:
      * without it, storage_copy() fails rather than upload the bytes twice. */
@@ -134,6 +162,10 @@ nb_err storage_open_read(struct storage *s, const char *name, uint64_t offset, u
                          struct storage_reader **out) NB_WARN_UNUSED;
 nb_err storage_open_write(struct storage *s, const char *name, uint64_t size_hint,
                           struct storage_writer **out) NB_WARN_UNUSED;
+/* As storage_open_write(), but exclusive (STORAGE_WRITE_EXCLUSIVE): the
+ * commit fails with NB_ERR_EXISTS when `name` exists. Sets are written so. */
+nb_err storage_open_write_new(struct storage *s, const char *name, uint64_t size_hint,
+                              struct storage_writer **out) NB_WARN_UNUSED;
 nb_err storage_copy(struct storage *s, const char *src, const char *dst) NB_WARN_UNUSED;
 nb_err storage_remove(struct storage *s, const char *name) NB_WARN_UNUSED;
 
@@ -143,6 +175,9 @@ nb_err storage_read_small(struct storage *s, const char *name, size_t max, char 
                           size_t *len) NB_WARN_UNUSED;
 nb_err storage_write_small(struct storage *s, const char *name, const void *buf,
                            size_t len) NB_WARN_UNUSED;
+/* The same, exclusive (NB_ERR_EXISTS when `name` exists). */
+nb_err storage_write_small_new(struct storage *s, const char *name, const void *buf,
+                               size_t len) NB_WARN_UNUSED;
 
 /* Reads everything from r into buf until len bytes or the end; *got tells. */
 nb_err storage_read_full(struct storage_reader *r, void *buf, size_t len,

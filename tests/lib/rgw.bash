@@ -96,6 +96,8 @@ rgw_admin() { radosgw-admin -c "$RGW_CONF" "$@"; }
 #   the users, the OIDC issuer, the OIDC provider and the roles, and
 #   exports (saved in $DIR/env, see rgw_load_env):
 #     RGW_DIR RGW_CONF RGW_PORT RGW_ENDPOINT=http://127.0.0.1:PORT RGW_REGION
+#     RGW_HTTPS_PORT RGW_HTTPS_ENDPOINT=https://127.0.0.1:PORT (same server, TLS)
+#     RGW_CA_BUNDLE                              the private CA that signed it
 #     RGW_ACCESS_KEY RGW_SECRET_KEY              user "test" (owns the buckets)
 #     RGW_OTHER_ACCESS_KEY RGW_OTHER_SECRET_KEY  user "other" (403 tests)
 #     RGW_ADMIN_ACCESS_KEY RGW_ADMIN_SECRET_KEY  user "iam-admin" (IAM API)
@@ -117,14 +119,35 @@ rgw_start() {
       return 1
     }
   done
+  # a cluster still running from an earlier rgw_start in this dir goes first
+  if [[ -d $dir/pids ]]; then RGW_DIR=$dir rgw_stop; fi
   RGW_DIR=$dir
   rm -rf "$dir" && mkdir -p "$dir"/{mon,osd,run,log,pids,crash} || return 1
+  # a watchdog stops everything when the shell that started it is gone
+  # (bats killed, or an interactive shell closed without rgw_stop)
+  # shellcheck disable=SC2016 # $1, $2 are the inner script's arguments
+  _rgw_bg watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
+    for f in "$2"/pids/*; do [ "${f##*/}" = watchdog ] || kill "$(cat "$f")" 2>/dev/null; done' \
+    rgw-watchdog "${RGW_WATCH_PID:-$$}" "$dir"
   RGW_CONF=$dir/ceph.conf
   RGW_OPS_LOG=$dir/log/ops.log
   local fsid mon_port osd_uuid osd_key
   fsid=$(cat /proc/sys/kernel/random/uuid)
   mon_port=$(_rgw_free_port)
   RGW_PORT=$(_rgw_free_port)
+  RGW_HTTPS_PORT=$(_rgw_free_port)
+  # a private CA and radosgw's certificate (127.0.0.1, localhost, s3.localhost, *.s3.localhost)
+  RGW_CA_BUNDLE=$dir/tls/ca.crt
+  mkdir -p "$dir/tls" && (
+    cd "$dir/tls" &&
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -keyout ca.key -out ca.crt -subj "/CN=neo4j-backup test CA" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout rgw.key -out rgw.csr -subj "/CN=localhost" &&
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:s3.localhost,DNS:*.s3.localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >rgw.ext &&
+      openssl x509 -req -in rgw.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile rgw.ext -out rgw.crt
+  ) >"$dir/log/tls.out" 2>&1 || _rgw_fail "making the test CA failed: $(cat "$dir/log/tls.out")" || return 1
   cat >"$RGW_CONF" <<EOF
 [global]
 fsid = $fsid
@@ -170,9 +193,9 @@ osd objectstore = memstore
 memstore device bytes = 8589934592
 [client.rgw]
 admin socket = $dir/run/\$name.asok
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT ssl_endpoint=127.0.0.1:$RGW_HTTPS_PORT ssl_certificate=$dir/tls/rgw.crt ssl_private_key=$dir/tls/rgw.key
 rgw data = $dir/rgw
-rgw dns name = localhost
+rgw dns name = s3.localhost
 rgw enable ops log = true
 rgw ops log rados = false
 rgw ops log file path = $RGW_OPS_LOG
@@ -218,6 +241,7 @@ EOF
   # radosgw waits for the OSD by itself while it creates its pools
   _rgw_bg radosgw radosgw -c "$RGW_CONF" -n client.rgw -f
   RGW_ENDPOINT=http://127.0.0.1:$RGW_PORT
+  RGW_HTTPS_ENDPOINT=https://127.0.0.1:$RGW_HTTPS_PORT
   local tries=1200 rgw_pid
   rgw_pid=$(<"$dir/pids/radosgw")
   until _rgw_http_ok "$RGW_ENDPOINT/" 2>/dev/null; do
@@ -259,6 +283,7 @@ EOF
   local v
   : >"$dir/env"
   for v in RGW_DIR RGW_CONF RGW_PORT RGW_ENDPOINT RGW_REGION RGW_OPS_LOG \
+    RGW_HTTPS_PORT RGW_HTTPS_ENDPOINT RGW_CA_BUNDLE \
     RGW_ACCESS_KEY RGW_SECRET_KEY RGW_OTHER_ACCESS_KEY RGW_OTHER_SECRET_KEY \
     RGW_ADMIN_ACCESS_KEY RGW_ADMIN_SECRET_KEY RGW_OIDC_URL RGW_OIDC_PROVIDER_ARN \
     RGW_ROLE_ARN RGW_INSTANCE_ROLE_ARN RGW_WEB_IDENTITY_SUB RGW_WEB_IDENTITY_AUD; do
@@ -285,6 +310,7 @@ rgw_load_env() {
 rgw_stop() {
   [[ -n ${RGW_DIR:-} && -d $RGW_DIR/pids ]] || return 0
   local f
+  _rgw_kill watchdog
   for f in "$RGW_DIR"/pids/*; do
     [[ -f $f ]] || continue
     case ${f##*/} in mon | osd | radosgw) ;; *) _rgw_kill "${f##*/}" ;; esac

@@ -85,9 +85,34 @@ static void test_refusals(void)
           NB_ERR_INTEGRITY);
 }
 
+/* Numbers are range-checked before any arithmetic (issue 10). */
+static void test_ranges(void)
+{
+#define WITH(content)                                                                              \
+    "{\"format\": \"neo4j-backup-manifest/1\", \"database\": \"neo4j\", \"timestamp\": "           \
+    "\"x\", " ARCH("") ", \"content\": " content "}"
+    struct manifest m;
+    const char *ok = WITH("{\"bytes\": 1152921504606846976, \"files\": 1099511627776}");
+    const char *none = "{\"format\": \"neo4j-backup-manifest/1\", \"database\": \"neo4j\", "
+                       "\"timestamp\": \"x\", " ARCH("") "}";
+
+    CHECK(manifest_parse(ok, strlen(ok), "t", &m) == NB_OK);
+    CHECK(m.have_content && m.content_bytes == MANIFEST_MAX_SIZE &&
+          m.content_files == MANIFEST_MAX_FILES);
+    CHECK(manifest_parse(none, strlen(none), "t", &m) == NB_OK && !m.have_content);
+    CHECK(parse(WITH("{\"bytes\": 1, \"files\": 4503599627370496}")) == NB_ERR_INTEGRITY);
+    CHECK(strstr(nb_errmsg(), "out of range") != NULL);
+    CHECK(parse(WITH("{\"bytes\": 1152921504606846977, \"files\": 1}")) == NB_ERR_INTEGRITY);
+    CHECK(parse(WITH("{\"bytes\": -1, \"files\": 1}")) == NB_ERR_INTEGRITY);
+    CHECK(parse(WITH("{\"bytes\": 1, \"files\": -1}")) == NB_ERR_INTEGRITY);
+    CHECK(parse(WITH("{\"bytes\": 18446744073709551615, \"files\": 1}")) == NB_ERR_INTEGRITY);
+#undef WITH
+}
+
 int main(void)
 {
     test_round_trip();
     test_refusals();
+    test_ranges();
     return unit_report("test_manifest");
 }

@@ -15,7 +15,7 @@ struct file_session {
 char *file_path(const struct file_session *fs, const char *key);
 nb_err file_open_read(void *data, const char *key, uint64_t offset, uint64_t length,
                       struct storage_reader **out);
-nb_err file_open_write(void *data, const char *key, uint64_t size_hint,
+nb_err file_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
                        struct storage_writer **out);
 /* Writes a temp file beside `path` that `fill` fills from `fd`, then makes it
  * `path` atomically (fsync, rename, fsync folder). Shared by write and copy. */

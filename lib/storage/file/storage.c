@@ -30,9 +30,9 @@ static nb_err file_open(const struct location *loc, const struct storage_options
 
     (void)opts;
     if (stat(loc->bucket, &st) != 0 || !S_ISDIR(st.st_mode))
-        return nb_error(NB_ERR_NOT_FOUND,
+        return nb_error(NB_ERR_USAGE,
                         "BUCKET '%s': the folder %s does not exist: create it or mount the "
-                        "volume there",
+                        "volume there (a configuration error)",
                         loc->display, loc->bucket);
     fs = calloc(1, sizeof(*fs));
     if (!fs || !(fs->root = strdup(loc->bucket))) {

@@ -48,6 +48,7 @@ nb_err gcs_call(struct gcs_session *gs, const char *method, const char *url, con
 
 nb_err gcs_open_read(void *data, const char *key, uint64_t offset, uint64_t length,
                      struct storage_reader **out);
-nb_err gcs_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out);
+nb_err gcs_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
+                      struct storage_writer **out);
 
 #endif

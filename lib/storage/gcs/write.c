@@ -31,8 +31,17 @@ struct gcs_writer {
     /* the chunk being sent (the part writer's buffer) */
     const char *buf;
     size_t len;
-    uint64_t sent; /* bytes the session holds: the object offset of buf[0] */
+    uint64_t sent;  /* bytes the session holds: the object offset of buf[0] */
+    bool exclusive; /* STORAGE_WRITE_EXCLUSIVE: ifGenerationMatch=0, 412 is NB_ERR_EXISTS */
 };
+
+static nb_err write_fail(struct gcs_writer *w, const struct http_response *resp, const char *fmt)
+{
+    if (w->exclusive && resp->status == 412)
+        return nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, w->name,
+                        w->name);
+    return gcs_fail(w->gs, resp, fmt, w->name);
+}
 
 static void writer_free(void *ctx)
 {
@@ -58,7 +67,8 @@ static nb_err start_session(struct gcs_writer *w)
     snprintf(what, sizeof(what), "POST %s (start of a resumable upload)", w->name);
     if (!q || !(query = malloc(strlen(q) + 64)))
         goto out;
-    sprintf(query, "?uploadType=resumable&name=%s", q);
+    sprintf(query, "?uploadType=resumable&name=%s%s", q,
+            w->exclusive ? "&ifGenerationMatch=0" : "");
     obj = json_pack("{s:s}", "name", w->key);
     meta = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
@@ -71,7 +81,7 @@ static nb_err start_session(struct gcs_writer *w)
     if (err) {
         err = nb_error_context(err, STORAGE_MSG_OPEN_WRITE, w->name);
     } else if (resp.status != 200 && resp.status != 201) {
-        err = gcs_fail(gs, &resp, STORAGE_MSG_OPEN_WRITE, w->name);
+        err = write_fail(w, &resp, STORAGE_MSG_OPEN_WRITE);
     } else if (!http_header_get(resp.headers, "Location", loc, sizeof(loc)) || !loc[0]) {
         err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_OPEN_WRITE ": no upload session in the answer",
                        w->name);
@@ -141,7 +151,7 @@ static nb_err query_session(struct gcs_writer *w, bool final, uint64_t total, ui
     }
     if (*complete)
         return NB_OK;
-    return gcs_fail(w->gs, resp, STORAGE_MSG_WRITE, w->name);
+    return write_fail(w, resp, STORAGE_MSG_WRITE);
 }
 
 /* One PUT of buf[off..len). */
@@ -265,7 +275,7 @@ static nb_err put_chunk(struct gcs_writer *w, bool final)
                 break;
             }
             if (next == HTTP_NEXT_DONE) {
-                err = gcs_fail(w->gs, &resp, STORAGE_MSG_WRITE, w->name);
+                err = write_fail(w, &resp, STORAGE_MSG_WRITE);
                 break;
             }
         }
@@ -320,9 +330,9 @@ static nb_err media_upload(void *ctx, const void *buf, size_t len)
     nb_err err = NB_ERR_NOMEM;
 
     snprintf(what, sizeof(what), "POST %s (%zu bytes)", w->name, len);
-    if (!q || !(query = malloc(strlen(q) + 32)))
+    if (!q || !(query = malloc(strlen(q) + 64)))
         goto out;
-    sprintf(query, "?uploadType=media&name=%s", q);
+    sprintf(query, "?uploadType=media&name=%s%s", q, w->exclusive ? "&ifGenerationMatch=0" : "");
     if (!(url = gcs_url(w->gs, "/upload/storage/v1", NULL, query)) ||
         !(h = curl_slist_append(NULL, "Content-Type: application/octet-stream")))
         goto out;
@@ -330,7 +340,7 @@ static nb_err media_upload(void *ctx, const void *buf, size_t len)
     if (err)
         err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
     else if (resp.status != 200 && resp.status != 201)
-        err = gcs_fail(w->gs, &resp, STORAGE_MSG_COMMIT, w->name);
+        err = write_fail(w, &resp, STORAGE_MSG_COMMIT);
     else
         err = check_final(w, &resp, len);
 out:
@@ -374,7 +384,8 @@ static const struct part_ops gcs_part_ops = {
     .free = writer_free,
 };
 
-nb_err gcs_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out)
+nb_err gcs_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
+                      struct storage_writer **out)
 {
     struct gcs_session *gs = data;
     struct gcs_writer *w = calloc(1, sizeof(*w));
@@ -388,6 +399,7 @@ nb_err gcs_open_write(void *data, const char *key, uint64_t size_hint, struct st
     if (!w)
         return NB_ERR_NOMEM;
     w->gs = gs;
+    w->exclusive = (flags & STORAGE_WRITE_EXCLUSIVE) != 0;
     gcs_name(gs, key, w->name, sizeof(w->name));
     if (!(w->key = strdup(key))) {
         writer_free(w);

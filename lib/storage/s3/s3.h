@@ -52,6 +52,7 @@ nb_err s3_call(struct s3_session *ss, const char *method, const char *url, const
  * object. */
 nb_err s3_object_headers(const struct s3_session *ss, struct curl_slist **h) NB_WARN_UNUSED;
 
-nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out);
+nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
+                     struct storage_writer **out);
 
 #endif

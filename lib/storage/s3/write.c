@@ -28,6 +28,8 @@ struct s3_writer {
     char *upload_id; /* escaped for queries */
     char **etags;
     unsigned n_etags, cap_etags;
+    bool exclusive; /* STORAGE_WRITE_EXCLUSIVE: If-None-Match: *, 412 is NB_ERR_EXISTS */
+    bool locked;    /* holds KEY.lock (exclusive multipart) */
 };
 
 static void writer_free(void *ctx)
@@ -47,6 +49,9 @@ static nb_err check_answer(struct s3_writer *w, const struct http_response *resp
 {
     char code[128], msg[400];
 
+    if (w->exclusive && resp->status == 412)
+        return nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, w->name,
+                        w->name);
     if (resp->status != 200)
         return s3_fail(w->ss, resp->status, resp->body, resp->headers, fmt, w->name);
     xml_error(resp->body, resp->body_len, code, sizeof(code), msg, sizeof(msg));
@@ -68,13 +73,100 @@ static nb_err put_whole(void *ctx, const void *buf, size_t len)
     if (!url)
         return NB_ERR_NOMEM;
     if (!(err = http_slist_add(&h, "Content-Type", "application/octet-stream")) &&
-        !(err = s3_object_headers(w->ss, &h)))
+        !(err = s3_object_headers(w->ss, &h)) &&
+        !(err = w->exclusive ? http_slist_add(&h, "If-None-Match", "*") : NB_OK))
         err = s3_call(w->ss, "PUT", url, what, h, buf, len, &resp);
     if (err)
         err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
     else
         err = check_answer(w, &resp, STORAGE_MSG_COMMIT);
     curl_slist_free_all(h);
+    http_response_free(&resp);
+    free(url);
+    return err;
+}
+
+/*
+ * Exclusive multipart uploads. Some stores ignore If-None-Match on
+ * CompleteMultipartUpload (Ceph RGW before 18, AWS before 2024), so an
+ * exclusive upload first takes a lock object, KEY.lock, with a conditional
+ * PutObject (which they honour), then checks that KEY is free, and removes
+ * the lock once it completed or aborted: of two writers, the second finds
+ * the lock or the object and gets NB_ERR_EXISTS before it uploads a byte.
+ * A killed writer leaves its lock: the name stays taken, as it should for
+ * an immutable set. The complete is conditional too, where honoured.
+ */
+static nb_err lock_call(struct s3_writer *w, const char *method, struct http_response *resp)
+{
+    size_t len = strlen(w->key) + 8;
+    char *lock = malloc(len), *url = NULL, what[1400];
+    struct curl_slist *h = NULL;
+    nb_err err = NB_ERR_NOMEM;
+
+    if (!lock)
+        return err;
+    snprintf(lock, len, "%s.lock", w->key);
+    snprintf(what, sizeof(what), "%s %s.lock", method, w->name);
+    if ((url = s3_url(w->ss, lock, "")) &&
+        (strcmp(method, "PUT") || !(err = http_slist_add(&h, "If-None-Match", "*"))))
+        err = s3_call(w->ss, method, url, what, h, "", 0, resp);
+    curl_slist_free_all(h);
+    free(url);
+    free(lock);
+    return err;
+}
+
+static nb_err take_lock(struct s3_writer *w)
+{
+    struct http_response resp = {0};
+    nb_err err = lock_call(w, "PUT", &resp);
+
+    if (err)
+        err = nb_error_context(err, STORAGE_MSG_OPEN_WRITE, w->name);
+    else if (resp.status == 412)
+        err = nb_error(NB_ERR_EXISTS,
+                       STORAGE_MSG_OPEN_WRITE ": another writer holds %s.lock (" STORAGE_MSG_EXISTS
+                                              " or is being written)",
+                       w->name, w->name, w->name);
+    else if (resp.status != 200)
+        err = s3_fail(w->ss, resp.status, resp.body, resp.headers, STORAGE_MSG_OPEN_WRITE, w->name);
+    else
+        w->locked = true;
+    http_response_free(&resp);
+    return err;
+}
+
+static void drop_lock(struct s3_writer *w)
+{
+    struct http_response resp = {0};
+
+    if (!w->locked)
+        return;
+    if (lock_call(w, "DELETE", &resp) != NB_OK || (resp.status != 204 && resp.status != 200))
+        log_warn("%s.lock could not be removed: the name stays taken; remove the lock object "
+                 "by hand to write it again",
+                 w->name);
+    w->locked = false;
+    http_response_free(&resp);
+}
+
+static nb_err check_absent(struct s3_writer *w)
+{
+    char *url = s3_url(w->ss, w->key, "");
+    struct http_response resp = {0};
+    char what[1300];
+    nb_err err;
+
+    snprintf(what, sizeof(what), "HEAD %s", w->name);
+    if (!url)
+        return NB_ERR_NOMEM;
+    err = s3_call(w->ss, "HEAD", url, what, NULL, NULL, 0, &resp);
+    if (err)
+        err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
+    else if (resp.status == 200)
+        err = nb_error(NB_ERR_EXISTS, STORAGE_MSG_COMMIT ": " STORAGE_MSG_EXISTS, w->name, w->name);
+    else if (resp.status != 404)
+        err = s3_fail(w->ss, resp.status, resp.body, resp.headers, STORAGE_MSG_COMMIT, w->name);
     http_response_free(&resp);
     free(url);
     return err;
@@ -120,7 +212,9 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
     char *url;
     nb_err err;
 
-    (void) final;
+    (void)final;
+    if (!w->upload_id && w->exclusive && ((err = take_lock(w)) || (err = check_absent(w))))
+        return err;
     if (!w->upload_id && (err = start_upload(w)))
         return err;
     if (w->n_etags == w->cap_etags) {
@@ -157,6 +251,7 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
     struct s3_writer *w = ctx;
     size_t cap = 64 + (size_t)parts * 200, len = 0;
     char *body = malloc(cap), query[1200], what[1400], *url = NULL;
+    struct curl_slist *h = NULL;
     struct http_response resp = {0};
     nb_err err = NB_ERR_NOMEM;
 
@@ -171,14 +266,18 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
                                 w->etags[i]);
     snprintf(body + len, cap - len, "</CompleteMultipartUpload>");
     snprintf(query, sizeof(query), "?uploadId=%s", w->upload_id);
-    if (!(url = s3_url(w->ss, w->key, query)))
+    if (!(url = s3_url(w->ss, w->key, query)) ||
+        (w->exclusive && http_slist_add(&h, "If-None-Match", "*")))
         goto out;
-    err = s3_call(w->ss, "POST", url, what, NULL, body, strlen(body), &resp);
+    err = s3_call(w->ss, "POST", url, what, h, body, strlen(body), &resp);
     if (err)
         err = nb_error_context(err, STORAGE_MSG_COMMIT, w->name);
     else
         err = check_answer(w, &resp, STORAGE_MSG_COMMIT);
+    if (!err)
+        drop_lock(w);
 out:
+    curl_slist_free_all(h);
     http_response_free(&resp);
     free(url);
     free(body);
@@ -192,8 +291,10 @@ static void abort_upload(void *ctx)
     struct http_response resp = {0};
     char *url;
 
-    if (!w->upload_id)
+    if (!w->upload_id) {
+        drop_lock(w);
         return;
+    }
     snprintf(query, sizeof(query), "?uploadId=%s", w->upload_id);
     snprintf(what, sizeof(what), "DELETE %s (abort the multipart upload)", w->name);
     url = s3_url(w->ss, w->key, query);
@@ -204,6 +305,7 @@ static void abort_upload(void *ctx)
                  w->name);
     http_response_free(&resp);
     free(url);
+    drop_lock(w);
 }
 
 static const struct part_ops s3_part_ops = {
@@ -214,7 +316,8 @@ static const struct part_ops s3_part_ops = {
     .free = writer_free,
 };
 
-nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, struct storage_writer **out)
+nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
+                     struct storage_writer **out)
 {
     struct s3_session *ss = data;
     struct s3_writer *w = calloc(1, sizeof(*w));
@@ -229,6 +332,7 @@ nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, struct sto
     if (!w)
         return NB_ERR_NOMEM;
     w->ss = ss;
+    w->exclusive = (flags & STORAGE_WRITE_EXCLUSIVE) != 0;
     s3_name(ss, key, w->name, sizeof(w->name));
     if (!(w->key = strdup(key))) {
         writer_free(w);
