@@ -12,6 +12,8 @@ setup_file() {
   azurite_start http
   export HTTP_PID=$AZURITE_PID HTTP_ENDPOINT=$AZURE_STORAGE_BLOB_ENDPOINT HTTP_LOG=$AZURITE_LOG
   azurite_make_container backups
+  azurite_proxy_start
+  export HTTP_PROXY_PID=$AZURITE_PROXY_PID
   # HTTPS with the test CA and --oauth basic, and the token authority.
   azurite_start https
   export HTTPS_ENDPOINT=$AZURE_STORAGE_BLOB_ENDPOINT
@@ -24,6 +26,7 @@ teardown_file() {
   load lib/azurite
   azure_identity_stop
   azurite_stop
+  _azure_stop_pid "${HTTP_PROXY_PID:-}"
   _azure_stop_pid "${HTTP_PID:-}"
 }
 
@@ -147,6 +150,48 @@ token_status() {
   [ "$(azurite_requests '"PUT [^ ]*/big\.bin\?comp=block&blockid=' | wc -l)" -eq 3 ]
   [ "$(azurite_requests '"PUT [^ ]*/big\.bin\?comp=blocklist ' | wc -l)" -eq 1 ]
   azure_blob get backups/big.bin - | cmp - "$T/big"
+}
+
+@test "Copy Blob: the copy status, and the fault proxy keeping it pending" {
+  azure_blob put backups/copy/src.bin "$T/payload"
+  run azure_blob copy backups/copy/src.bin backups/copy/latest
+  assert_output success
+  azure_blob get backups/copy/latest - | cmp - "$T/payload"
+  # Through the proxy, the target's status says pending twice, then the truth.
+  azurite_proxy_reset
+  azurite_proxy_fault '{"action": "headers", "method": "HEAD", "path": "/copy/latest$",
+    "set": {"x-ms-copy-status": "pending", "x-ms-copy-progress": "0/300000"}, "times": 2}'
+  statuses=()
+  for _ in 1 2 3; do
+    statuses+=("$(AZURE_STORAGE_BLOB_ENDPOINT=$AZURITE_PROXY_ENDPOINT azure_blob stat backups/copy/latest |
+      json_get /dev/stdin 'd["copyStatus"]')")
+  done
+  [ "${statuses[*]}" = "pending pending success" ]
+}
+
+@test "the fault proxy in front of azurite: ServerBusy bursts, resets, and the signatures still verify" {
+  azurite_proxy_reset
+  sas=$(azurite_sas backups racwdl 600)
+  url="$AZURITE_PROXY_ENDPOINT/backups?restype=container&comp=list&$sas"
+  azurite_server_busy 2 GET
+  for _ in 1 2; do
+    run curl -sS -D "$T/head" -o "$T/body" -w '%{http_code}' -H 'x-ms-version: 2025-01-05' "$url"
+    assert_output 503
+    grep -qi '^x-ms-error-code: ServerBusy' "$T/head"
+    grep -q '<Code>ServerBusy</Code>' "$T/body"
+  done
+  run curl -sS -o /dev/null -w '%{http_code}' -H 'x-ms-version: 2025-01-05' "$url"
+  assert_output 200
+  # Shared Key through the proxy: the SDK retries a ServerBusy and succeeds.
+  azurite_server_busy 1 PUT
+  AZURE_STORAGE_BLOB_ENDPOINT=$AZURITE_PROXY_ENDPOINT azure_blob put backups/proxied.bin "$T/payload"
+  azurite_proxy_fault '{"action": "reset", "after": 100000, "method": "GET", "path": "/proxied.bin$"}'
+  run curl -sS -o /dev/null -H 'x-ms-version: 2025-01-05' "$AZURITE_PROXY_ENDPOINT/backups/proxied.bin?$sas"
+  assert_failure
+  AZURE_STORAGE_BLOB_ENDPOINT=$AZURITE_PROXY_ENDPOINT azure_blob get backups/proxied.bin - | cmp - "$T/payload"
+  run azurite_proxy_log
+  assert_line --regexp $'^PUT	/devstoreaccount1/backups/proxied.bin	-	503	.*	status	devstoreaccount1$'
+  assert_line --regexp $'^PUT	/devstoreaccount1/backups/proxied.bin	-	201	.*	-	devstoreaccount1$'
 }
 
 @test "HTTPS: the server certificate verifies with CA_BUNDLE and only with it" {

@@ -20,6 +20,15 @@ relays responses (100 Continue included) and, when a rule says so:
                                              pause S seconds after N body
                                              bytes (after -1: before the
                                              response head), then go on
+  {"action": "headers", "set": {"x-ms-copy-status": "pending"}}
+                                             relay the response with these
+                                             headers set (replaced or added)
+
+"status" and "slowdown" answers also carry a rule's "headers" ({name:
+value}); for Azure: {"action": "status", "status": 503, "code":
+"ServerBusy", "headers": {"x-ms-error-code": "ServerBusy"}}. The proxy
+works for Azure Blob (azurite) as for S3: Shared Key does not sign the
+host, so signatures made for the proxy's address verify upstream.
 
 A rule matches requests by "method" (exact), "path" and "query" (regular
 expressions searched in the request path / raw query), "range" (true: only
@@ -69,6 +78,7 @@ UPSTREAM = None
 SEQ = itertools.count(1)
 CONNS = itertools.count(1)
 KEY_ID = re.compile(r"Credential=([^/,\s]+)/")
+SHARED_KEY = re.compile(r"SharedKey ([^:\s]+):")  # Azure: the account
 
 
 class Closed(Exception):
@@ -211,7 +221,27 @@ def error_response(rule, info):
         status, reason, len(body), rid)
     if rule.get("retry_after") is not None:
         head += "Retry-After: %s\r\n" % rule["retry_after"]
+    for name, value in (rule.get("headers") or {}).items():
+        head += "%s: %s\r\n" % (name, value)
     return (head + "\r\n").encode() + body
+
+
+def set_headers(raw, values):
+    """A response head with the headers of `values` replaced or added."""
+    lines = raw.decode("latin-1").split("\r\n")
+    # lines: status line, headers, then "" "" (the head ends with a blank line)
+    end = lines.index("", 1)
+    wanted = {k.lower(): (k, v) for k, v in values.items()}
+    out = [lines[0]]
+    for ln in lines[1:end]:
+        name = ln.split(":", 1)[0].strip().lower()
+        if name in wanted:
+            k, v = wanted.pop(name)
+            out.append("%s: %s" % (k, v))
+        else:
+            out.append(ln)
+    out += ["%s: %s" % kv for kv in wanted.values()]
+    return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1")
 
 
 def relay_body(reader, dst, headers, pacer, on_bytes=None):
@@ -286,7 +316,7 @@ class Connection:
                 method, target = parts[0].upper(), parts[1] if len(parts) > 1 else "/"
                 u = urlsplit(target)
                 auth = headers.get("authorization", "")
-                m = KEY_ID.search(auth)
+                m = KEY_ID.search(auth) or SHARED_KEY.match(auth)
                 if not m:
                     q = parse_qs(u.query)
                     cred = q.get("X-Amz-Credential", [""])[0]
@@ -358,6 +388,8 @@ class Connection:
                     raw = ureader.head()
                     first, headers = parse_head(raw)
                     status = int(first.split(" ")[1])
+                    if status >= 200 and rule and rule["action"] == "headers":
+                        raw = set_headers(raw, rule.get("set") or {})
                     self.client.sendall(raw)
                     if status >= 200:
                         break
@@ -471,7 +503,7 @@ class ControlHandler(BaseHTTPRequestHandler):
         if u.path == "/faults":
             rules = doc.get("rules", [doc])
             for r in rules:
-                if r.get("action") not in ("slowdown", "status", "reset", "drop", "stall"):
+                if r.get("action") not in ("slowdown", "status", "reset", "drop", "stall", "headers"):
                     return self.reply(400, {"error": "unknown action %r" % r.get("action")})
             with LOCK:
                 for r in rules:

@@ -189,6 +189,93 @@ azurite_wait_requests() {
   return 1
 }
 
+# azurite_proxy_start [FAULTPROXY_ARGS...]: starts the fault proxy
+# (tests/emulators/faultproxy.py) in front of the azurite started last
+# (plain HTTP). Shared Key and SAS signatures made for the proxy's address
+# verify at azurite (the host is not signed). Exports
+# AZURITE_PROXY_ENDPOINT=http://127.0.0.1:PORT/devstoreaccount1 (point the
+# tools at it with AZURE_STORAGE_BLOB_ENDPOINT), AZURITE_PROXY_CTL (its
+# control API), AZURITE_PROXY_PID.
+azurite_proxy_start() {
+  if [[ ${AZURITE_URL:-} != http://* ]]; then
+    echo "azurite_proxy_start: start azurite over plain HTTP first (azurite_start)" >&2
+    return 1
+  fi
+  local dir=$AZURITE_DIR
+  rm -f "$dir/proxy.port" "$dir/proxy.ctl"
+  "$AZURE_PYTHON" "$AZURE_TEST_DIR/emulators/faultproxy.py" --upstream "127.0.0.1:$AZURITE_PORT" \
+    --port-file "$dir/proxy.port" --control-port-file "$dir/proxy.ctl" "$@" \
+    >>"$dir/proxy.log" 2>&1 3>&- &
+  AZURITE_PROXY_PID=$!
+  local tries=300
+  while ((tries-- > 0)); do
+    [[ -s $dir/proxy.port && -s $dir/proxy.ctl ]] &&
+      curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$(<"$dir/proxy.ctl")/health" 2>/dev/null && break
+    if ! kill -0 "$AZURITE_PROXY_PID" 2>/dev/null; then
+      echo "the fault proxy exited during start; its log:" >&2
+      cat "$dir/proxy.log" >&2
+      unset AZURITE_PROXY_PID
+      return 1
+    fi
+    sleep 0.05
+  done
+  if ((tries < 0)); then
+    echo "the fault proxy did not start; its log:" >&2
+    cat "$dir/proxy.log" >&2
+    azurite_proxy_stop
+    return 1
+  fi
+  AZURITE_PROXY_ENDPOINT=http://127.0.0.1:$(<"$dir/proxy.port")/$AZURITE_ACCOUNT
+  AZURITE_PROXY_CTL=http://127.0.0.1:$(<"$dir/proxy.ctl")
+  export AZURITE_PROXY_ENDPOINT AZURITE_PROXY_CTL AZURITE_PROXY_PID
+}
+
+# azurite_proxy_stop: stops the fault proxy.
+azurite_proxy_stop() {
+  _azure_stop_pid "${AZURITE_PROXY_PID:-}"
+  unset AZURITE_PROXY_PID
+}
+
+# azurite_proxy_fault JSON: adds a fault rule (see faultproxy.py), e.g.
+#   azurite_proxy_fault '{"action": "status", "status": 503, "code": "ServerBusy",
+#     "headers": {"x-ms-error-code": "ServerBusy"}, "method": "PUT", "times": 3}'
+#   azurite_proxy_fault '{"action": "reset", "after": 1048576, "method": "GET"}'
+#   azurite_proxy_fault '{"action": "headers", "method": "HEAD", "path": "/latest$",
+#     "set": {"x-ms-copy-status": "pending"}, "times": 3}'
+azurite_proxy_fault() {
+  curl -fsS --max-time 5 -X POST -H 'Content-Type: application/json' --data "$1" \
+    "$AZURITE_PROXY_CTL/faults" >/dev/null
+}
+
+# azurite_server_busy [TIMES] [METHOD]: the next TIMES (default 1) requests
+# (of METHOD) get 503 ServerBusy the way Azure sends it.
+azurite_server_busy() {
+  azurite_proxy_fault "{\"action\": \"status\", \"status\": 503, \"code\": \"ServerBusy\",
+    \"message\": \"The server is currently unable to receive requests. Please retry your request.\",
+    \"headers\": {\"x-ms-error-code\": \"ServerBusy\"}, \"times\": ${1:-1}${2:+, \"method\": \"$2\"}}"
+}
+
+# azurite_proxy_reset: no faults, no caps, empty request log.
+azurite_proxy_reset() { curl -fsS --max-time 5 -X POST "$AZURITE_PROXY_CTL/reset" >/dev/null; }
+
+# azurite_proxy_log [--json]: the requests the proxy saw, one per line:
+#   METHOD PATH?QUERY RANGE STATUS RESP_BYTES FAULT ACCOUNT
+# (tab-separated; "-" for none; ACCOUNT from a SharedKey Authorization).
+azurite_proxy_log() {
+  if [[ ${1:-} == --json ]]; then
+    curl -fsS --max-time 5 "$AZURITE_PROXY_CTL/log"
+    return
+  fi
+  curl -fsS --max-time 5 "$AZURITE_PROXY_CTL/log" | "$AZURE_PYTHON" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    f = e["fault"]["action"] if e["fault"] else "-"
+    pq = e["path"] + ("?" + e["query"] if e["query"] else "")
+    print("\t".join(str(x) for x in (e["method"], pq, e["range"] or "-", e["status"] or "-",
+          e["resp_bytes"], f, e["key_id"] or "-")))
+'
+}
+
 # azure_blob ARGS...: runs tests/emulators/azure/blob.js (@azure/storage-blob)
 # against $AZURE_STORAGE_BLOB_ENDPOINT; see its usage (azure_blob help).
 azure_blob() {

@@ -3,7 +3,6 @@
 #include "storage/azure/credentials.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/secret_file.h"
 #include "storage/azure/sign.h"
 
 static void wipe_free(char *s)
@@ -202,36 +202,23 @@ out:
 
 nb_err azure_kv_read_file(const char *path, struct azure_kv_list *out)
 {
+    char *text = NULL;
+    size_t len = 0;
+    nb_err err;
     out->items = NULL;
     out->n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nb_error(NB_ERR_USAGE, "cannot read the credentials file %s: %s", path,
-                        strerror(errno));
-    char *buf = malloc(AZURE_CREDENTIALS_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return nb_error(NB_ERR_NOMEM, "out of memory reading %s", path);
-    }
-    size_t n = fread(buf, 1, AZURE_CREDENTIALS_MAX_BYTES + 1, f);
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    nb_err err;
-    if (failed)
-        err = nb_error(NB_ERR_USAGE, "cannot read the credentials file %s", path);
-    else if (n > AZURE_CREDENTIALS_MAX_BYTES)
+    if ((err =
+             secret_file_read(path, AZURE_CREDENTIALS_MAX_BYTES, "credentials file", &text, &len)))
+        return err;
+    if (memchr(text, '\0', len))
         err = nb_error(NB_ERR_USAGE,
-                       "the credentials file %s is larger than %u bytes: not a "
-                       "KEY=VALUE credentials file",
-                       path, AZURE_CREDENTIALS_MAX_BYTES);
-    else if (memchr(buf, '\0', n))
-        err = nb_error(NB_ERR_USAGE, "the credentials file %s is not text", path);
-    else {
-        buf[n] = '\0';
-        err = azure_kv_parse(buf, path, out);
-    }
-    OPENSSL_cleanse(buf, n < AZURE_CREDENTIALS_MAX_BYTES + 1 ? n : AZURE_CREDENTIALS_MAX_BYTES);
-    free(buf);
+                       "credentials file '%s' is not text: it should hold KEY=VALUE "
+                       "lines",
+                       path);
+    else
+        err = azure_kv_parse(text, path, out);
+    OPENSSL_cleanse(text, len);
+    free(text);
     return err;
 }
 

@@ -48,6 +48,8 @@ commands:
                                         metadata, copyStatus
   blocks CONTAINER/BLOB                 JSON: committed and uncommitted blocks {name, size}
   delete CONTAINER/BLOB
+  copy SRC_CONTAINER/BLOB DST_CONTAINER/BLOB
+                                        start a Copy Blob (no waiting); prints its copy status
   sas CONTAINER PERMS SECONDS [BLOB]    print a service SAS (needs the key); SECONDS < 0: expired
   account-sas PERMS SECONDS             print an account SAS for the blob service
   token                                 print the access token --auth workload|managed gets
@@ -318,6 +320,15 @@ async function main() {
         JSON.stringify({ committed: map(list.committedBlocks), uncommitted: map(list.uncommittedBlocks) }) +
           "\n",
       );
+      return;
+    }
+    case "copy": {
+      need(args, 2, "copy SRC_CONTAINER/BLOB DST_CONTAINER/BLOB");
+      const [sc, sb] = splitPath(args[0]);
+      const [dc, db] = splitPath(args[1]);
+      const src = service.getContainerClient(sc).getBlobClient(sb);
+      const res = await service.getContainerClient(dc).getBlobClient(db).startCopyFromURL(src.url);
+      process.stdout.write(`${res.copyStatus}\n`);
       return;
     }
     case "delete": {
