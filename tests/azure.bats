@@ -283,7 +283,7 @@ EOF
   archive=$(archive_of neo4j)
   esc=${archive//:/%3A}
   azurite_wait_requests "\"PUT /devstoreaccount1/backups/$esc\?comp=blocklist HTTP/1\.1\" 201"
-  blocks=$(azurite_requests "\"PUT /devstoreaccount1/backups/$esc\?comp=block&blockid=[A-Za-z0-9]{16} HTTP/1\.1\" 201" | wc -l)
+  blocks=$(azurite_requests "\"PUT /devstoreaccount1/backups/$esc\?comp=block&blockid=[A-Za-z0-9]{20} HTTP/1\.1\" 201" | wc -l)
   echo "blocks: $blocks"
   [ "$blocks" -ge 28 ]
   run sdk blocks "backups/$archive"
@@ -346,6 +346,63 @@ EOF
   assert_failure 3
   assert_output --partial "the sets there are: 2026-01-01-00:00:00, 2026-01-02-00:00:00"
   azurite_wait_requests "comp=list&maxresults=1&prefix=$P%2Fneo4j%2Fneo4j-&marker=" 3
+}
+
+# ---- races (STORAGE_WRITE_EXCLUSIVE: If-None-Match: *) ----
+
+# race_backups STAMP: two backups with one stamp at once; exactly one wins
+# and the other exits 2 naming the stamp.
+race_backups() {
+  local stamp=$1 a b s1=0 s2=0 loser
+  BACKUP_DIR="$W/b1" neo4j-backup --timestamp="$stamp" >"$W/b1.log" 2>&1 3>&- &
+  a=$!
+  BACKUP_DIR="$W/b2" neo4j-backup --timestamp="$stamp" >"$W/b2.log" 2>&1 3>&- &
+  b=$!
+  wait "$a" || s1=$?
+  wait "$b" || s2=$?
+  echo "$stamp: exits $s1 and $s2"
+  if [ "$s1" = 0 ] && [ "$s2" = 2 ]; then
+    loser=$W/b2.log
+  elif [ "$s1" = 2 ] && [ "$s2" = 0 ]; then
+    loser=$W/b1.log
+  else
+    cat "$W/b1.log" "$W/b2.log"
+    return 1
+  fi
+  grep -q "$stamp" "$loser"
+}
+
+# set_intact STAMP: the manifest matches the archive the SDK reads, and it restores.
+set_intact() {
+  local key="$P/neo4j/neo4j-$1"
+  sdk get "backups/$key.manifest.json" "$W/m.json"
+  sdk get "backups/$key.tar.gz" "$W/a.tar.gz"
+  [ "$(json_get "$W/m.json" 'd["archive"]["sha256"]')" = "$(sha256sum "$W/a.tar.gz" | cut -d' ' -f1)" ]
+  rm -rf "$DATA_DIR/databases" "$DATA_DIR/transactions"
+  run neo4j-restore --timestamp="$1"
+  echo "$output"
+  assert_success
+  restored_equals_live neo4j
+}
+
+@test "two backups with one stamp (Put Blob, If-None-Match): one wins, the other exits 2, the set intact" {
+  azurite_use_key
+  for i in 1 2 3; do
+    stamp=2026-01-01-00:03:0$i
+    race_backups "$stamp"
+    set_intact "$stamp"
+  done
+}
+
+@test "two backups with one stamp (Put Block List): one wins with its own blocks, the set intact" {
+  azurite_use_key
+  big_live_db $((6 * 1024 * 1024))
+  export AZURE_BLOCK_SIZE=1048576
+  for i in 1 2; do
+    stamp=2026-01-01-00:04:0$i
+    race_backups "$stamp"
+    set_intact "$stamp"
+  done
 }
 
 # ---- faults (through the fault proxy) ----

@@ -45,7 +45,7 @@ nb_err azure_call(struct azure_session *as, const char *method, const char *url,
                   const struct curl_slist *headers, const void *body, size_t body_len,
                   struct http_response *resp) NB_WARN_UNUSED;
 
-nb_err azure_open_write(void *data, const char *key, uint64_t size_hint,
+nb_err azure_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
                         struct storage_writer **out);
 
 #endif

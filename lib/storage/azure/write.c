@@ -7,24 +7,49 @@
  * visible all at once with Put Block List. Until then its blocks are
  * uncommitted: nothing is visible under the name, and the service discards
  * uncommitted blocks after a week (Azure has no call to drop them sooner;
- * a later upload of the same name replaces them).
+ * a later upload of the same name replaces them). An exclusive write
+ * (STORAGE_WRITE_EXCLUSIVE) sends If-None-Match: * with Put Blob and Put
+ * Block List: a blob that exists already (409 BlobAlreadyExists, or 412)
+ * is NB_ERR_EXISTS and stays untouched.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "log.h"
 #include "storage/azure/azure.h"
 #include "storage/azure/sign.h"
 #include "storage/part_writer.h"
 
+/* Block ids: base64 of this upload's nonce (8 hex digits) and the block's
+ * number (7 digits): BLOCK_ID_LEN characters of [A-Za-z0-9] (base64 of
+ * [0-9a-f] text never yields '+', '/' or '='), the same width for every
+ * block. Two uploads racing for one name never share an id, so the one
+ * whose Put Block List wins commits only its own bytes. */
+#define BLOCK_ID_LEN 20
+
 struct azure_writer {
     struct azure_session *as;
+    unsigned nonce;
     char *key;
     char name[1200];
     unsigned blocks; /* blocks sent */
+    bool exclusive;  /* STORAGE_WRITE_EXCLUSIVE */
 };
+
+static void block_id(const struct azure_writer *w, unsigned index, char out[BLOCK_ID_LEN + 1])
+{
+    char raw[16];
+    char *b64;
+
+    snprintf(raw, sizeof(raw), "%08x%07u", w->nonce, index % 10000000u);
+    b64 = azure_base64(raw, 15);
+    snprintf(out, BLOCK_ID_LEN + 1, "%s", b64 ? b64 : "");
+    free(b64);
+}
 
 static void writer_free(void *ctx)
 {
@@ -48,6 +73,9 @@ static nb_err put(struct azure_writer *w, const char *query, const struct curl_s
     err = azure_call(w->as, "PUT", url, what, headers, buf ? buf : "", len, &resp);
     if (err)
         err = nb_error_context(err, fmt, w->name);
+    else if (w->exclusive && http_slist_get(headers, "If-None-Match") &&
+             (resp.status == 409 || resp.status == 412))
+        err = nb_error(NB_ERR_EXISTS, "%s: " STORAGE_MSG_EXISTS, w->name, w->name);
     else if (resp.status != 201)
         err = azure_fail(w->as, resp.status, resp.body, resp.headers, fmt, w->name);
     http_response_free(&resp);
@@ -63,7 +91,8 @@ static nb_err put_whole(void *ctx, const void *buf, size_t len)
     nb_err err;
 
     snprintf(what, sizeof(what), "PUT %s (Put Blob, %zu bytes)", w->name, len);
-    if (!(err = http_slist_add(&h, "x-ms-blob-type", "BlockBlob")))
+    if (!(err = http_slist_add(&h, "x-ms-blob-type", "BlockBlob")) &&
+        !(err = w->exclusive ? http_slist_add(&h, "If-None-Match", "*") : NB_OK))
         err = put(w, "", h, buf, len, what, STORAGE_MSG_COMMIT);
     curl_slist_free_all(h);
     return err;
@@ -73,10 +102,12 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
                        bool final)
 {
     struct azure_writer *w = ctx;
-    char what[1400], query[128], id[AZURE_BLOCK_ID_LEN + 1];
+    char what[1400], query[128], id[BLOCK_ID_LEN + 1];
 
     (void) final;
-    azure_block_id(number - 1, id);
+    block_id(w, number - 1, id);
+    if (strlen(id) != BLOCK_ID_LEN)
+        return nb_error(NB_ERR_NOMEM, "out of memory");
     /* Block ids are [A-Za-z0-9]: no escaping needed. */
     snprintf(query, sizeof(query), "?comp=block&blockid=%s", id);
     snprintf(what, sizeof(what), "PUT %s (block %u, bytes %" PRIu64 "-%" PRIu64 ")", w->name,
@@ -89,8 +120,8 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
 {
     static const char head[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
     struct azure_writer *w = ctx;
-    size_t cap = sizeof(head) + (size_t)parts * (AZURE_BLOCK_ID_LEN + 20) + 16, len;
-    char *body = malloc(cap), what[1400], id[AZURE_BLOCK_ID_LEN + 1];
+    size_t cap = sizeof(head) + (size_t)parts * (BLOCK_ID_LEN + 20) + 16, len;
+    char *body = malloc(cap), what[1400], id[BLOCK_ID_LEN + 1];
     struct curl_slist *h = NULL;
     nb_err err;
 
@@ -103,14 +134,15 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
     }
     len = (size_t)snprintf(body, cap, "%s", head);
     for (unsigned i = 0; i < parts; i++) {
-        azure_block_id(i, id);
+        block_id(w, i, id);
         len += (size_t)snprintf(body + len, cap - len, "<Latest>%s</Latest>", id);
     }
     len += (size_t)snprintf(body + len, cap - len, "</BlockList>");
     snprintf(what, sizeof(what), "PUT %s (Put Block List, %u blocks, %" PRIu64 " bytes)", w->name,
              parts, total);
     if (!(err = http_slist_add(&h, "Content-Type", "application/xml")) &&
-        !(err = http_slist_add(&h, "x-ms-blob-content-type", "application/octet-stream")))
+        !(err = http_slist_add(&h, "x-ms-blob-content-type", "application/octet-stream")) &&
+        !(err = w->exclusive ? http_slist_add(&h, "If-None-Match", "*") : NB_OK))
         err = put(w, "?comp=blocklist", h, body, len, what, STORAGE_MSG_COMMIT);
     curl_slist_free_all(h);
     free(body);
@@ -135,7 +167,7 @@ static const struct part_ops azure_part_ops = {
     .free = writer_free,
 };
 
-nb_err azure_open_write(void *data, const char *key, uint64_t size_hint,
+nb_err azure_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
                         struct storage_writer **out)
 {
     struct azure_session *as = data;
@@ -151,6 +183,11 @@ nb_err azure_open_write(void *data, const char *key, uint64_t size_hint,
     if (!w)
         return NB_ERR_NOMEM;
     w->as = as;
+    w->exclusive = flags & STORAGE_WRITE_EXCLUSIVE;
+    if (RAND_bytes((unsigned char *)&w->nonce, sizeof(w->nonce)) != 1) {
+        writer_free(w);
+        return nb_error(NB_ERR_INTERNAL, "no random bytes for the block ids of %s (OpenSSL)", key);
+    }
     azure_name(as, key, w->name, sizeof(w->name));
     if (!(w->key = strdup(key))) {
         writer_free(w);
