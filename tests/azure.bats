@@ -22,15 +22,7 @@ setup_file() {
   export HTTP_PID=$AZURITE_PID HTTP_ENDPOINT=$AZURE_STORAGE_BLOB_ENDPOINT HTTP_LOG=$AZURITE_LOG
   azurite_make_container backups
   # The fault proxy (tests/emulators/faultproxy.py) in front of it.
-  local f=$BATS_FILE_TMPDIR
-  "$SYS_PYTHON" "$PROJECT_ROOT/tests/emulators/faultproxy.py" --upstream "127.0.0.1:$AZURITE_PORT" \
-    --port-file "$f/proxy.port" --control-port-file "$f/proxy.ctl" >"$f/proxy.log" 2>&1 3>&- &
-  export PROXY_PID=$!
-  local tries=200
-  while [[ ! -s $f/proxy.ctl || ! -s $f/proxy.port ]] && ((tries-- > 0)); do sleep 0.05; done
-  export PROXY_ENDPOINT=http://127.0.0.1:$(<"$f/proxy.port")/$AZURITE_ACCOUNT \
-    PROXY_CTL=http://127.0.0.1:$(<"$f/proxy.ctl")
-  wait_for_port "$(<"$f/proxy.ctl")"
+  azurite_proxy_start
   # HTTPS with the test CA and --oauth basic, for bearer tokens.
   azurite_start https
   export HTTPS_PID=$AZURITE_PID HTTPS_ENDPOINT=$AZURE_STORAGE_BLOB_ENDPOINT HTTPS_LOG=$AZURITE_LOG
@@ -47,7 +39,7 @@ teardown_file() {
   azure_identity_stop
   _azure_stop_pid "${HTTPS_PID:-}"
   _azure_stop_pid "${HTTP_PID:-}"
-  _azure_stop_pid "${PROXY_PID:-}"
+  _azure_stop_pid "${AZURITE_PROXY_PID:-}"
 }
 
 setup() {
@@ -407,26 +399,21 @@ set_intact() {
 
 # ---- faults (through the fault proxy) ----
 
-# proxy CALL [JSON]: the fault proxy's control API (POST with JSON).
-proxy() {
-  curl -fsS --max-time 5 ${2:+-X POST -H 'Content-Type: application/json' --data "$2"} "$PROXY_CTL/$1"
-}
-
 @test "503 ServerBusy bursts and a dropped Put Block are retried; a cut download resumes pinned by If-Match" {
   azurite_use_key
   big_live_db $((6 * 1024 * 1024))
-  export AZURE_BLOCK_SIZE=1048576 AZURE_STORAGE_BLOB_ENDPOINT=$PROXY_ENDPOINT
-  proxy reset '{}' >/dev/null
-  proxy faults '{"action": "status", "status": 503, "code": "ServerBusy", "message": "injected", "method": "PUT", "query": "comp=block&", "times": 2}' >/dev/null
-  proxy faults '{"action": "drop", "method": "PUT", "query": "comp=block&", "skip": 3}' >/dev/null
-  proxy faults '{"action": "status", "status": 503, "code": "ServerBusy", "message": "injected", "method": "PUT", "query": "comp=blocklist"}' >/dev/null
+  export AZURE_BLOCK_SIZE=1048576 AZURE_STORAGE_BLOB_ENDPOINT=$AZURITE_PROXY_ENDPOINT
+  azurite_proxy_reset
+  azurite_proxy_fault '{"action": "status", "status": 503, "code": "ServerBusy", "message": "injected", "headers": {"x-ms-error-code": "ServerBusy"}, "method": "PUT", "query": "comp=block&", "times": 2}'
+  azurite_proxy_fault '{"action": "drop", "method": "PUT", "query": "comp=block&", "skip": 3}'
+  azurite_proxy_fault '{"action": "status", "status": 503, "code": "ServerBusy", "message": "injected", "headers": {"x-ms-error-code": "ServerBusy"}, "method": "PUT", "query": "comp=blocklist"}'
   backup_ok
   assert_output --partial "HTTP 503"
-  proxy faults '{"action": "reset", "after": 1048576, "method": "GET", "path": "\\.tar\\.gz$"}' >/dev/null
-  proxy faults '{"action": "reset", "after": 1048576, "method": "GET", "path": "\\.tar\\.gz$", "range": true}' >/dev/null
+  azurite_proxy_fault '{"action": "reset", "after": 1048576, "method": "GET", "path": "\\.tar\\.gz$"}'
+  azurite_proxy_fault '{"action": "reset", "after": 1048576, "method": "GET", "path": "\\.tar\\.gz$", "range": true}'
   restore_ok
   assert_output --partial "resuming the download at byte"
-  run proxy log
+  run azurite_proxy_log --json
   "$SYS_PYTHON" - "$output" <<'PY'
 import json, sys
 log = json.loads(sys.argv[1])
@@ -437,6 +424,25 @@ resumed = [e for e in gets if e["range"]]
 assert len(resumed) >= 2, gets
 assert all(e["if_match"] for e in resumed), resumed
 PY
+}
+
+@test "a Copy Blob that stays pending is polled until success; one that fails fails the backup clearly" {
+  azurite_use_key
+  export AZURE_STORAGE_BLOB_ENDPOINT=$AZURITE_PROXY_ENDPOINT
+  azurite_proxy_reset
+  azurite_proxy_fault '{"action": "headers", "method": "PUT", "path": "/neo4j-latest\\.tar\\.gz$", "set": {"x-ms-copy-status": "pending"}}'
+  azurite_proxy_fault '{"action": "headers", "method": "HEAD", "path": "/neo4j-latest\\.tar\\.gz$", "set": {"x-ms-copy-status": "pending"}, "times": 3}'
+  backup_ok --timestamp 2026-01-01-00:00:00
+  [ "$(azurite_proxy_log | awk -F'\t' '$1 == "HEAD" && $2 ~ /neo4j-latest\.tar\.gz$/' | wc -l)" -ge 4 ]
+  restore_ok
+  azurite_proxy_reset
+  azurite_proxy_fault '{"action": "headers", "method": "PUT", "path": "/neo4j-latest\\.tar\\.gz$", "set": {"x-ms-copy-status": "pending"}}'
+  azurite_proxy_fault '{"action": "headers", "method": "HEAD", "path": "/neo4j-latest\\.tar\\.gz$", "set": {"x-ms-copy-status": "failed", "x-ms-copy-status-description": "500 InternalError injected"}}'
+  run neo4j-backup --timestamp 2026-01-02-00:00:00
+  echo "$output"
+  assert_failure 4
+  assert_output --partial "the Copy Blob ended 'failed' (500 InternalError injected)"
+  no_secret_in_output
 }
 
 # ---- failures ----
