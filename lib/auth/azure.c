@@ -121,7 +121,7 @@ static nb_err parse_token(const struct http_response *resp, const char *what,
     else if (!(out->token = strdup(token)))
         err = nb_error(NB_ERR_NOMEM, "out of memory");
     else
-        out->lifetime = lifetime > 1 ? lifetime : 3600;
+        out->lifetime = lifetime > 0 ? lifetime : 3600; /* none given: an hour */
     json_decref(root);
     return err;
 }
