@@ -370,7 +370,7 @@ set_intact() {
 
 # ---- size ----
 
-@test "200 MB through multipart both ways: byte-identical, restore peak RSS under 32 MiB" {
+@test "200 MB through multipart both ways: byte-identical; restore peak RSS under 32 MiB with one stream, 64 MiB with 4" {
   big_live_db $((200 * 1024 * 1024))
   export COMPRESSION=gzip COMPRESSION_LEVEL=1
   run /usr/bin/time -f 'peak-rss-kb %M' neo4j-backup
@@ -378,14 +378,23 @@ set_intact() {
   assert_success
   backup_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
   archive_line | grep -Eq -- '-[0-9]+"?$'
-  run /usr/bin/time -f 'peak-rss-kb %M' neo4j-restore
+  PARALLEL_READS=1 run /usr/bin/time -f 'peak-rss-kb %M' neo4j-restore
   echo "$output" | tail -4
   assert_success
   restore_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
   restored_equals_live neo4j
-  echo "peak RSS: backup ${backup_rss} KiB, restore ${restore_rss} KiB"
+  # the default: 4 concurrent ranged GETs through the reorder window
+  rgw_env_for_tools --endpoint "$RGW_PROXY_ENDPOINT"
+  FORCE_OVERWRITE=true run /usr/bin/time -f 'peak-rss-kb %M' neo4j-restore
+  echo "$output" | tail -4
+  assert_success
+  parallel_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
+  restored_equals_live neo4j
+  [ "$(rgw_proxy_log | awk -F'\t' '$1 == "GET" && $3 != "-" && $2 ~ /\.tar\.gz$/' | wc -l)" -ge 10 ]
+  echo "peak RSS: backup ${backup_rss} KiB, restore ${restore_rss} KiB (1 stream), ${parallel_rss} KiB (4)"
   if ! ldd "$BIN_DIR/neo4j-restore" | grep -q libasan; then
     [ "$restore_rss" -lt 32768 ]
+    [ "$parallel_rss" -lt 65536 ]
     [ "$backup_rss" -lt 65536 ]
   fi
 }

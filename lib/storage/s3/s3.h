@@ -31,6 +31,7 @@ struct s3_session {
     struct http_client *http;
     unsigned max_parts;      /* S3_MAX_PARTS */
     unsigned list_page_size; /* S3_LIST_PAGE_SIZE (tests), else 1000 */
+    unsigned parallel_reads; /* storage_options.parallel_reads */
     const char *sse, *sse_kms_key_id, *storage_class;
 };
 

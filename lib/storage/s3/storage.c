@@ -408,6 +408,7 @@ static nb_err s3_open(const struct location *loc, const struct storage_options *
     if ((err = aws_auth_new(opts ? opts->credentials_file : NULL, &ss->auth)) ||
         (err = parse_settings(ss, loc)) || (err = http_client_new(&ss->http)))
         goto fail;
+    ss->parallel_reads = opts ? opts->parallel_reads : 1;
     ss->sigv4 =
         (struct aws_signer){.auth = ss->auth, .region = aws_auth_region(ss->auth), .service = "s3"};
     ss->signer = (struct http_signer){.sign = aws_sign, .ctx = &ss->sigv4};
@@ -493,7 +494,8 @@ static nb_err s3_open_read(void *data, const char *key, uint64_t offset, uint64_
                                   .length = length,
                                   .pin_header = "ETag",
                                   .fail = read_fail,
-                                  .fail_ctx = ss};
+                                  .fail_ctx = ss,
+                                  .parallel = ss->parallel_reads};
     nb_err err;
 
     if (!url)

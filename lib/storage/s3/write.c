@@ -212,7 +212,7 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
     char *url;
     nb_err err;
 
-    (void)final;
+    (void) final;
     if (!w->upload_id && w->exclusive && ((err = take_lock(w)) || (err = check_absent(w))))
         return err;
     if (!w->upload_id && (err = start_upload(w)))
