@@ -21,6 +21,8 @@ neo4j neo4j-helm-values -f @FIXTURES@/neo4j-helm-cluster-restore.yaml --set acce
 neo4j load-balancer --set acceptLicenseAgreement=yes --set core.service.type=LoadBalancer --set core.service.loadBalancerSourceRanges={10.0.0.0/8} --set podDisruptionBudget.maxUnavailable=1
 backup backup-ci -f @BACKUP@/ci/default-values.yaml
 backup backup-extras --set bucket=s3://b --set timeZone=Etc/UTC --set activeDeadlineSeconds=7200 --set serviceAccountName=graph-neo4j-sa --set tempVolumeMount.subPath=backups
+backup backup-operations --set bucket=gs://b --set secretName=k --set drill.enabled=true --set drill.activeDeadlineSeconds=3600 --set retention.keepLast=3 --set retention.keepDaily=7 --set retention.keepWithin=36h --set logFormat=json --set metrics.pushgateway.url=http://pushgateway.monitoring:9091 --set prometheusRule.enabled=true --set prometheusRule.labels.release=kube-prometheus-stack
+neo4j neo4j-operations --set acceptLicenseAgreement=yes --set core.restore.enabled=true --set core.restore.bucket=gs://b --set logFormat=json --set metrics.pushgateway.url=http://pushgateway.monitoring:9091 --set metrics.prometheus.enabled=true --set dbms.memory.heap.max_size=1g
 '
 
 setup_file() {
