@@ -166,3 +166,48 @@ EOF
   assert_output --partial '"app.kubernetes.io/instance": "graph"'
   assert_output --partial '"helm.sh/chart": "neo4j-backup-0.1.0"'
 }
+
+# readme_drift CHART_DIR: regenerates a copy of CHART_DIR/README.md with
+# readme-generator-for-helm from CHART_DIR/values.yaml and prints the diff
+# against the committed README (empty when the tables are current).
+readme_drift() {
+  local dir=$1 copy="$BATS_TEST_TMPDIR/README.md"
+  cp "$dir/README.md" "$copy"
+  "$PROJECT_ROOT/tests/node_modules/.bin/readme-generator" -v "$dir/values.yaml" -r "$copy" >"$BATS_TEST_TMPDIR/gen.log" 2>&1 ||
+    { cat "$BATS_TEST_TMPDIR/gen.log"; return 2; }
+  diff -u "$dir/README.md" "$copy"
+}
+
+@test "both charts' README parameter tables are what readme-generator-for-helm makes of values.yaml" {
+  local chart
+  for chart in "$NEO4J_CHART" "$BACKUP_CHART"; do
+    run readme_drift "$chart"
+    echo "$chart: $output"
+    assert_success
+    assert_output ""
+    run grep -c '^| `' "$chart/README.md"
+    [ "$output" -ge 40 ]
+  done
+  # every chart value is in its table
+  run grep -F '| `drill.scratchSizeLimit`' "$BACKUP_CHART/README.md"
+  assert_success
+  run grep -F '| `dbms.memory.heap.max_size`' "$NEO4J_CHART/README.md"
+  assert_success
+}
+
+@test "the README check fails when a table drifts from values.yaml, and on missing metadata" {
+  local dir="$BATS_TEST_TMPDIR/chart"
+  mkdir -p "$dir"
+  cp "$BACKUP_CHART/README.md" "$BACKUP_CHART/values.yaml" "$dir/"
+  sed -i 's/^jobSchedule: "0 \*\/12 \* \* \*"/jobSchedule: "0 3 * * *"/' "$dir/values.yaml"
+  run readme_drift "$dir"
+  echo "$output"
+  assert_failure 1
+  assert_output --partial '+| `jobSchedule`'
+  cp "$BACKUP_CHART/values.yaml" "$dir/"
+  printf 'undocumented: 1\n' >>"$dir/values.yaml"
+  run readme_drift "$dir"
+  echo "$output"
+  assert_failure 2
+  assert_output --partial "Missing metadata for key: undocumented"
+}
