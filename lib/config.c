@@ -8,28 +8,80 @@
 #include <strings.h>
 #include <unistd.h>
 
+#define HELP_WIDTH  80 /* --help fits a terminal of 80 columns */
+#define HELP_COLUMN 37 /* where an option's description starts */
+
+/*
+ * Prints TEXT word-wrapped at HELP_WIDTH columns, the cursor being at column
+ * COL. Each line of TEXT keeps its leading spaces; a line too long goes on at
+ * column INDENT, or under its own first word when INDENT is negative.
+ */
+static void print_wrapped(const char *text, int col, int indent)
+{
+    while (*text) {
+        int lead = 0, cont, words = 0;
+
+        while (text[lead] == ' ')
+            lead++;
+        cont = indent >= 0 ? indent : col + lead;
+        printf("%*s", lead, "");
+        col += lead;
+        text += lead;
+        while (*text && *text != '\n') {
+            int len = 0;
+
+            while (text[len] && text[len] != ' ' && text[len] != '\n')
+                len++;
+            if (words > 0 && col + 1 + len > HELP_WIDTH) {
+                printf("\n%*s", cont, "");
+                col = cont;
+            } else if (words > 0) {
+                putchar(' ');
+                col++;
+            }
+            printf("%.*s", len, text);
+            col += len;
+            words++;
+            text += len;
+            while (*text == ' ')
+                text++;
+        }
+        putchar('\n');
+        col = 0;
+        if (*text == '\n')
+            text++;
+    }
+}
+
 static void print_help(const struct program_info *prog, const struct option_def *opts, size_t n)
 {
-    printf("Usage: %s [OPTION]...\n\n%s\n\nEvery option can also be set by the environment "
-           "variable shown; the option wins.\n\nOptions:\n",
-           prog->name, prog->summary);
+    printf("Usage: %s [OPTION]...\n\n", prog->name);
+    print_wrapped(prog->summary, 0, -1);
+    print_wrapped("\nEvery option can also be set by the environment variable shown; the option "
+                  "wins.\n\nOptions:",
+                  0, -1);
     for (size_t i = 0; i < n; i++) {
         const struct option_def *o = &opts[i];
-        char flag[96];
+        char flag[96], env[256];
+        int col;
 
         if (o->type == OPTION_BOOL)
             snprintf(flag, sizeof(flag), "--%s[=BOOL]", o->name);
         else
             snprintf(flag, sizeof(flag), "--%s=%s", o->name, o->metavar ? o->metavar : "VALUE");
-        printf("  %-34s %s\n", flag, o->help);
-        printf("  %-34s env %s; default: %s\n", "", o->env ? o->env : "-",
-               o->defval ? (*o->defval ? o->defval : "(empty)") : "(unset)");
+        col = printf("  %-*s ", HELP_COLUMN - 3, flag);
+        print_wrapped(o->help, col, HELP_COLUMN);
+        snprintf(env, sizeof(env), "env %s; default: %s", o->env ? o->env : "-",
+                 o->defval ? (*o->defval ? o->defval : "(empty)") : "(unset)");
+        printf("%*s", HELP_COLUMN, "");
+        print_wrapped(env, HELP_COLUMN, HELP_COLUMN);
     }
-    printf("  %-34s %s\n  %-34s %s\n", "--help", "show this help and exit", "--version",
-           "show the version and exit");
-    printf("\nExit status: 0 done, 2 usage or configuration error, 3 no backup found, "
-           "4 storage or\nauthentication failure, 5 integrity failure, 6 neo4j-admin failed, "
-           "7 consistency check\nfailed, 8 not enough free space.\n");
+    printf("  %-*s %s\n  %-*s %s\n", HELP_COLUMN - 3, "--help", "show this help and exit",
+           HELP_COLUMN - 3, "--version", "show the version and exit");
+    print_wrapped("\nExit status: 0 done, 2 usage or configuration error, 3 no backup found, 4 "
+                  "storage or authentication failure, 5 integrity failure, 6 neo4j-admin failed, 7 "
+                  "consistency check failed, 8 not enough free space.",
+                  0, 0);
 }
 
 nb_err config_parse(const struct program_info *prog, struct option_def *opts, size_t n, int argc,
