@@ -208,3 +208,13 @@ EOF
   assert_output --partial "PrometheusRule/typo: data/spec/groups/0/rules/0 must have required property expr"
   assert_output --partial "PrometheusRule/typo: Object literal may only specify known properties, and '\"exp\"' does not exist"
 }
+
+@test "NOTES: the retention in force (or that nothing is deleted), how to run a drill now, where metrics go" {
+  run "$HELM" install --dry-run=client graph "$BACKUP_CHART" --set bucket=gs://b
+  assert_output --partial "Retention: none set, so no backup is ever deleted"
+  run "$HELM" install --dry-run=client graph "$BACKUP_CHART" "${OPS[@]}" --set retention.keepDaily=7 --set retention.keepWithin=30d
+  echo "$output"
+  assert_output --partial "sets no rule keeps are pruned (KEEP_DAILY=7, KEEP_WITHIN=30d)"
+  assert_output --partial "kubectl -n default create job --from=cronjob/graph-neo4j-backup-drill graph-neo4j-backup-drill-now"
+  assert_output --partial "Metrics are pushed to http://pushgateway.monitoring:9091 (job neo4j-backup, instance graph-neo4j-backup.default)"
+}
