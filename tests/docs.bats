@@ -10,7 +10,8 @@ setup() {
 
 # md_files: the repository's own Markdown files (not dependencies, not build output).
 md_files() {
-  git -C "$PROJECT_ROOT" ls-files --cached --others --exclude-standard '*.md' | grep -v '^tests/node_modules/'
+  (cd "$PROJECT_ROOT" && find . -name '*.md' -not -path './tests/node_modules/*' -not -path './.git/*' \
+    -not -path './tests/.tools/*' -not -path './bench/out/*' -not -path './build/*' | sed 's|^\./||' | sort)
 }
 
 @test "every relative Markdown link resolves to a file inside the repository" {
