@@ -213,3 +213,11 @@ config() {
   run "$HELM" install --dry-run graph "$NEO4J_CHART" -f "$SCENARIOS/cluster-restore.yaml" --set neo4jPassword=graph-secret-1
   refute_output --partial "generated a random one"
 }
+
+@test "neo4j-helm fullnamePrefix and fullnameSuffix name the objects as they did (prefix + name + suffix)" {
+  render "$NEO4J_CHART" --set acceptLicenseAgreement=yes --set fullnamePrefix=prod- --set fullnameSuffix=-a
+  run q --names StatefulSet
+  assert_output prod-graph-neo4j-a-core
+  run q StatefulSet/prod-graph-neo4j-a-core .spec.volumeClaimTemplates[0].metadata.name
+  assert_output datadir
+}

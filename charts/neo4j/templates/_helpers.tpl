@@ -8,11 +8,8 @@ again.
 {{- end -}}
 
 {{- define "neo4j.fullname" -}}
-{{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" -}}
-{{- else -}}
-{{- printf "%s-%s" .Release.Name (include "neo4j.name" .) | trunc 52 | trimSuffix "-" -}}
-{{- end -}}
+{{- $base := .Values.fullnameOverride | default (printf "%s-%s" .Release.Name (include "neo4j.name" .)) -}}
+{{- printf "%s%s%s" (.Values.fullnamePrefix | default "") $base (.Values.fullnameSuffix | default "") | trunc 52 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/* "<fullname>-core" or "<fullname>-replica"; call with (dict "root" $ "role" "core") */}}
