@@ -56,10 +56,10 @@ static struct option_def options[OPT_COUNT] = {
 
 static const struct program_info program = {
     "neo4j-restore",
-    "Restores Neo4j databases from object storage before Neo4j starts (an\n"
-    "initContainer): finds the latest (or a chosen) set, streams it through SHA-256\n"
-    "into DATA_DIR/.restore, verifies it, then runs neo4j-admin restore into\n"
-    "DATA_DIR. An existing database is kept unless FORCE_OVERWRITE=true.",
+    "Restores Neo4j databases from object storage before Neo4j starts (an initContainer):\n"
+    "finds the latest (or a chosen) set, streams it through SHA-256 into DATA_DIR/.restore,\n"
+    "verifies it, then runs neo4j-admin restore into DATA_DIR. An existing database is kept\n"
+    "unless FORCE_OVERWRITE=true.",
 };
 
 static nb_err parse_owner(const char *value, uid_t *uid, gid_t *gid)
