@@ -216,5 +216,5 @@ EOF
   echo "$output"
   assert_output --partial "sets no rule keeps are pruned (KEEP_DAILY=7, KEEP_WITHIN=30d)"
   assert_output --partial "kubectl -n default create job --from=cronjob/graph-neo4j-backup-drill graph-neo4j-backup-drill-now"
-  assert_output --partial "Metrics are pushed to http://pushgateway.monitoring:9091 (job neo4j-backup, instance graph-neo4j-backup.default)"
+  assert_output --partial "Metrics are pushed to http://pushgateway.monitoring:9091 (job neo4j-backup, instance graph-neo4j-backup.default; the drill: job neo4j-verify, instance graph-neo4j-backup-drill.default)"
 }
