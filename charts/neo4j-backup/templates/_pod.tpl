@@ -125,7 +125,7 @@ spec:
             - name: LOG_FORMAT
               value: {{ $v.logFormat | default "text" | quote }}
             {{- with (($v.metrics | default dict).pushgateway | default dict).url }}
-            # Pushgateway grouping key: job neo4j-backup, instance POD_NAME: one
+            # Pushgateway grouping key: job neo4j-backup (verify: neo4j-verify), instance POD_NAME: one
             # stable instance per CronJob, so each run replaces the last one's figures.
             - name: POD_NAME
               value: {{ printf "%s.%s" $name $root.Release.Namespace | quote }}
