@@ -218,3 +218,20 @@ EOF
   assert_output --partial "kubectl -n default create job --from=cronjob/graph-neo4j-backup-drill graph-neo4j-backup-drill-now"
   assert_output --partial "Metrics are pushed to http://pushgateway.monitoring:9091 (job neo4j-backup, instance graph-neo4j-backup.default; the drill: job neo4j-verify, instance graph-neo4j-backup-drill.default)"
 }
+
+@test "deployment-scenarios/backup-operations.yaml: retention, drill, JSON logs, Pushgateway and alerts, all valid" {
+  render_scenario backup-operations
+  validated
+  run q --names CronJob
+  assert_output "graph-neo4j-backup
+graph-neo4j-backup-drill"
+  run q --env "$CRON" neo4j-backup
+  assert_output --partial "KEEP_DAILY=7"
+  assert_output --partial "KEEP_LAST=4"
+  assert_output --partial "LOG_FORMAT=json"
+  assert_output --partial "PUSHGATEWAY_URL=http://prometheus-pushgateway.monitoring.svc.cluster.local:9091"
+  run q "$DRILL" "$JOBPOD.volumes[name=scratch].emptyDir.sizeLimit"
+  assert_output 50Gi
+  run q PrometheusRule/graph-neo4j-backup .metadata.labels.release
+  assert_output kube-prometheus-stack
+}

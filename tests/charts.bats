@@ -96,7 +96,8 @@ setup() {
   for s in single-instance-restore single-instance-restore-aws single-instance-restore-azure \
     single-instance-restore-workload-identity cluster-restore cluster-restore-aws cluster-restore-azure \
     cluster-restore-workload-identity cluster-restore-aws-irsa cluster-restore-azure-workload-identity \
-    cluster-restore-neo4j44 backup-gcs backup-aws backup-azure backup-workload-identity backup-neo4j44; do
+    cluster-restore-neo4j44 backup-gcs backup-aws backup-azure backup-workload-identity backup-neo4j44 \
+    backup-operations; do
     [ -f "$SCENARIOS/$s.yaml" ] || fail "deployment-scenarios/$s.yaml is missing"
   done
 }
