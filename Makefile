@@ -90,9 +90,9 @@ bench: deps all
 VERSION = $(shell sed -n 's/^#define TOOL_VERSION "\(.*\)"/\1/p' lib/config.h)
 images:
 	for tool in neo4j-backup neo4j-restore; do \
-	  docker build -f docker/$$tool.Dockerfile -t $$tool:$(VERSION)-neo4j5.26 . && \
-	  docker build --build-arg NEO4J_IMAGE=neo4j:4.4-enterprise \
-	    -f docker/$$tool.Dockerfile -t $$tool:$(VERSION)-neo4j4.4 . || exit 1; \
+	  docker build --target $$tool -f docker/Dockerfile -t $$tool:$(VERSION)-neo4j5.26 . && \
+	  docker build --target $$tool --build-arg NEO4J_IMAGE=neo4j:4.4-enterprise \
+	    -f docker/Dockerfile -t $$tool:$(VERSION)-neo4j4.4 . || exit 1; \
 	done
 
 install: all
