@@ -262,7 +262,8 @@ nb_err config_target(const struct option_def *bucket, const struct option_def *p
     if ((err = config_required(bucket)) ||
         (err = location_parse(bucket->value, provider->value, &out->loc)))
         return err;
-    if ((err = config_databases(database, &out->databases, &out->n_databases)) ||
+    /* database NULL: the caller takes every database it finds. */
+    if ((database && (err = config_databases(database, &out->databases, &out->n_databases))) ||
         (err = config_credentials(credentials, out->loc.provider, &out->credentials)))
         config_target_free(out);
     return err;

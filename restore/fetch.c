@@ -77,6 +77,7 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
     err = archive_extract(r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,
                           what, &stats);
     r->close(r);
+    run->fetched_bytes = stats.archive_bytes;
     if (!err)
         err = verify(st, db, src, &stats);
     if (!err)

@@ -3,6 +3,7 @@
 #define NB_RESTORE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -34,6 +35,7 @@ struct restore_run {
     struct neo4j_admin admin;
     bool admin_ready;
     bool unbound;
+    uint64_t fetched_bytes; /* archive bytes of the last database's download */
 };
 
 nb_err restore_options(int argc, char **argv, struct restore_config *cfg,
