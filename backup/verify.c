@@ -2,6 +2,7 @@
  * decoder, writing nothing, compared with its manifest; --deep restores it
  * into a scratch folder with neo4j-restore's code and runs neo4j-admin's
  * consistency check on the result: a restore drill (DESIGN section 11). */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,24 +103,32 @@ static nb_err check_archive(struct storage *st, const char *db, const char *stam
     return NB_OK;
 }
 
-/* Logs the files of neo4j-admin's report folder, so the drill's findings
- * outlive the scratch folder. */
+/* Logs the first lines of each file of neo4j-admin's report folder, so the
+ * drill's findings outlive the scratch folder. */
 static void log_report(const char *db, const char *dir)
 {
-    char cmd[4400];
-    FILE *p;
-    char line[1024];
-    int n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
 
-    snprintf(cmd, sizeof(cmd), "find '%s' -type f -exec head -n 40 {} + 2>/dev/null", dir);
-    p = popen(cmd, "r");
-    if (!p)
-        return;
-    while (fgets(line, sizeof(line), p) && n++ < 200) {
-        line[strcspn(line, "\n")] = '\0';
-        log_warn("[%s] report: %s", db, line);
+    while (d && (de = readdir(d)) != NULL) {
+        char path[4400], line[1024];
+        FILE *f;
+        int n = 0;
+
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (!(f = fopen(path, "r")))
+            continue;
+        log_warn("[%s] neo4j-admin's report %s:", db, de->d_name);
+        while (n++ < 40 && fgets(line, sizeof(line), f)) {
+            line[strcspn(line, "\n")] = '\0';
+            log_warn("[%s]   %s", db, line);
+        }
+        fclose(f);
     }
-    pclose(p);
+    if (d)
+        closedir(d);
 }
 
 /* The restore drill: neo4j-restore's code into a fresh scratch folder, then
