@@ -79,13 +79,13 @@ static void print_text(const struct catalog *cat)
         for (size_t j = 0; j < db->n_sets; j++) {
             const struct catalog_set *s = &db->sets[j];
             char a[32], c[32];
-            const char *note = "";
+            const char *note = "", *cons;
 
             if (s->marked)
                 continue;
             if (shown++ == 0)
-                printf("  %-19s  %10s  %10s  %-11s  %-11s  %s\n", "TIMESTAMP", "ARCHIVE", "CONTENT",
-                       "COMPRESSION", "CONSISTENCY", "");
+                printf("  %-19s  %10s  %10s  %-11s  %s\n", "TIMESTAMP", "ARCHIVE", "CONTENT",
+                       "COMPRESSION", "CONSISTENCY");
             if (catalog_legacy(s))
                 note = "legacy (no manifest)";
             else if (!s->manifest_loaded)
@@ -99,9 +99,11 @@ static void print_text(const struct catalog *cat)
                 format_bytes(s->manifest.content_bytes, c, sizeof(c));
             else
                 snprintf(c, sizeof(c), "-");
-            printf("  %-19s  %10s  %10s  %-11s  %-11s  %s\n", s->stamp, a, c, set_compression(s),
-                   s->manifest_loaded && s->manifest.consistency[0] ? s->manifest.consistency : "-",
-                   note);
+            cons = s->manifest_loaded && s->manifest.consistency[0] ? s->manifest.consistency : "-";
+            printf("  %-19s  %10s  %10s  %-11s  %s", s->stamp, a, c, set_compression(s), cons);
+            if (note[0])
+                printf("%*s  %s", (int)(11 - strlen(cons)), "", note);
+            printf("\n");
         }
         if (shown == 0)
             printf("  no sets\n");

@@ -56,7 +56,7 @@ make_history() {
   # order and notes
   assert_equal "$(echo "$neo4j_block" | awk 'NR>2 && NF {print $1}' | tr '\n' ' ')" \
     "2026-11-02-12:00:00 2026-11-01-12:00:00 2026-10-01-00:00:00 2025-06-01-00:00:00 "
-  echo "$neo4j_block" | grep -E '^  2026-11-02-12:00:00 .* failed +$'
+  echo "$neo4j_block" | grep -E '^  2026-11-02-12:00:00 .* failed$'
   echo "$neo4j_block" | grep -E '^  2026-11-01-12:00:00 .* passed +latest$'
   echo "$neo4j_block" | grep -E '^  2025-06-01-00:00:00 .* legacy \(no manifest\)$'
   refute_output --partial 2026-09-01
