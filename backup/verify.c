@@ -246,27 +246,41 @@ static nb_err verify_legacy_latest(struct verify_ctx *v, struct catalog_db *db)
     return nb_error(NB_ERR_NOT_FOUND, "no latest set of '%s' to verify", db->name);
 }
 
+/* Prints the failure of `which` on stdout beside the ok lines. */
+static nb_err failed(const char *db, const char *which, nb_err err)
+{
+    printf("%s %s FAILED: %s\n", db, which, nb_errmsg());
+    return err;
+}
+
+static nb_err verify_latest(struct verify_ctx *v, struct catalog_db *db)
+{
+    struct catalog_set *s = db->latest[0] ? catalog_find(db, db->latest) : NULL;
+
+    if (db->latest[0] && !s)
+        return nb_error(NB_ERR_INTEGRITY,
+                        "%s-latest.manifest.json names %s, whose manifest does not exist", db->name,
+                        db->latest);
+    if (s && s->marked)
+        return nb_error(NB_ERR_INTEGRITY,
+                        "%s-latest.manifest.json names %s, which a prune is removing", db->name,
+                        db->latest);
+    if (!s && db->has_latest_archive)
+        return verify_legacy_latest(v, db);
+    if (!s)
+        return nb_error(NB_ERR_NOT_FOUND, "no latest backup of '%s' in %s to verify", db->name,
+                        storage_url(v->t->storage, db->name));
+    return verify_set(v, db, s);
+}
+
 static nb_err verify_database(struct verify_ctx *v, struct catalog_db *db, const char *which)
 {
-    size_t done = 0, failed = 0;
+    size_t done = 0, n_failed = 0;
     nb_err err, first = NB_OK;
 
     if (strcmp(which, NAMING_LATEST) == 0) {
-        struct catalog_set *s = db->latest[0] ? catalog_find(db, db->latest) : NULL;
-        if (db->latest[0] && !s)
-            return nb_error(NB_ERR_INTEGRITY,
-                            "%s-latest.manifest.json names %s, whose manifest does not exist",
-                            db->name, db->latest);
-        if (s && s->marked)
-            return nb_error(NB_ERR_INTEGRITY,
-                            "%s-latest.manifest.json names %s, which a prune is removing", db->name,
-                            db->latest);
-        if (!s && db->has_latest_archive)
-            return verify_legacy_latest(v, db);
-        if (!s)
-            return nb_error(NB_ERR_NOT_FOUND, "no latest backup of '%s' in %s to verify", db->name,
-                            storage_url(v->t->storage, db->name));
-        return verify_set(v, db, s);
+        err = verify_latest(v, db);
+        return err ? failed(db->name, db->latest[0] ? db->latest : which, err) : NB_OK;
     }
     for (size_t i = 0; i < db->n_sets; i++) {
         struct catalog_set *s = &db->sets[i];
@@ -277,20 +291,20 @@ static nb_err verify_database(struct verify_ctx *v, struct catalog_db *db, const
         err = verify_set(v, db, s);
         if (err) {
             log_error("[%s] %s", db->name, nb_errmsg());
-            printf("%s %s FAILED: %s\n", db->name, s->stamp, nb_errmsg());
-            failed++;
+            failed(db->name, s->stamp, err);
+            n_failed++;
             if (!first)
                 first = err;
         }
     }
     if (done == 0)
-        return nb_error(NB_ERR_NOT_FOUND, "no backup of '%s' %s%s in %s to verify", db->name,
-                        strcmp(which, "all") == 0 ? "" : "taken at ",
-                        strcmp(which, "all") == 0 ? "" : which,
-                        storage_url(v->t->storage, db->name));
+        return failed(db->name, which,
+                      nb_error(NB_ERR_NOT_FOUND, "no backup of '%s' %s%s in %s to verify", db->name,
+                               strcmp(which, "all") == 0 ? "" : "taken at ",
+                               strcmp(which, "all") == 0 ? "" : which,
+                               storage_url(v->t->storage, db->name)));
     if (first)
-        nb_error(first, "%zu of %zu set(s) of '%s' failed verification (see above)", failed, done,
-                 db->name);
+        nb_error(first, "%zu of %zu set(s) of '%s' failed verification", n_failed, done, db->name);
     return first;
 }
 
@@ -376,10 +390,7 @@ int cmd_verify(int argc, char **argv)
         f.database = db;
         f.exit_code = err ? nb_exit_code(err) : 0;
         if (err) {
-            if (strcmp(which, "all") != 0) {
-                log_error("[%s] %s", db, nb_errmsg());
-                printf("%s %s FAILED: %s\n", db, which, nb_errmsg());
-            }
+            log_error("[%s] %s", db, nb_errmsg());
             log_fields(LOG_INFO, &f, "summary: %s: verify failed, exit %d (%s)", db,
                        nb_exit_code(err), nb_strerror(err));
             if (status == EXIT_OK)
