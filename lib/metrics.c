@@ -119,8 +119,13 @@ char *metrics_render(void)
             }
             /* Database names hold no quote, backslash or newline (Neo4j's
              * rules, checked by config_databases). */
-            snprintf(line, sizeof(line), "%s{database=\"%s\"} %.15g\n", known[m].name,
-                     samples[i].database, samples[i].value);
+            /* Whole numbers (timestamps, bytes, codes) exactly; seconds
+             * to the millisecond. */
+            snprintf(line, sizeof(line),
+                     samples[i].value == (double)(long long)samples[i].value
+                         ? "%s{database=\"%s\"} %.0f\n"
+                         : "%s{database=\"%s\"} %.3f\n",
+                     known[m].name, samples[i].database, samples[i].value);
             ok = ok && append(&buf, &len, &cap, line);
         }
     }
