@@ -36,10 +36,10 @@ static nb_err prune_after_backup(const struct backup_config *cfg, struct storage
     if (!retention_any(&cfg->retention))
         return NB_OK;
     err = catalog_load(st, dbs, 1, &cat);
-    if (!err)
-        err = prune_database(st, &cat.dbs[0], &cfg->retention, false);
-    if (!err)
-        catalog_free(&cat);
+    if (err)
+        return err;
+    err = prune_database(st, &cat.dbs[0], &cfg->retention, false);
+    catalog_free(&cat);
     return err;
 }
 
