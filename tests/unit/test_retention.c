@@ -16,7 +16,7 @@ static time_t at(const char *stamp)
 static void decide(const struct retention_policy *p, const char *const *stamps, size_t n, char *out,
                    size_t len)
 {
-    time_t times[64];
+    time_t times[64] = {0};
     struct retention_decision d[64];
     size_t used = 0;
 
