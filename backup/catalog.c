@@ -179,7 +179,7 @@ nb_err catalog_load(struct storage *st, char **dbs, size_t n_dbs, struct catalog
                 err = storage_list(st, prefix, add_object, cat);
         }
     }
-    if (!err)
+    if (!err && cat->n_dbs > 1)
         qsort(cat->dbs, cat->n_dbs, sizeof(*cat->dbs), by_name);
     for (size_t i = 0; !err && i < cat->n_dbs; i++) {
         struct catalog_db *db = &cat->dbs[i];
@@ -192,7 +192,8 @@ nb_err catalog_load(struct storage *st, char **dbs, size_t n_dbs, struct catalog
                 db->sets[kept++] = *s;
         }
         db->n_sets = kept;
-        qsort(db->sets, db->n_sets, sizeof(*db->sets), newest_first);
+        if (db->n_sets > 1)
+            qsort(db->sets, db->n_sets, sizeof(*db->sets), newest_first);
         err = load_latest(st, db);
     }
     if (err)
