@@ -284,3 +284,74 @@ PY
   gcs_kept=$(echo "$output" | "$SYS_PYTHON" -c 'import json,sys; print("\n".join(sorted(s["timestamp"] for s in json.load(sys.stdin)["databases"]["neo4j"]["sets"])))')
   assert_equal "$gcs_kept" "$local_kept"
 }
+
+@test "prune on GCS (emulator) killed with -9 mid-run, then rerun: no manifest without its archive, same result" {
+  export BUCKET=gs://backups/kill CREDENTIALS_FILE=$SA_KEY
+  make_set 2026-01-01-00:00:00
+  token=$(gcs_token "$SA_KEY")
+  # 200 more sets: the real set's bytes under each name (uploaded directly)
+  "$SYS_PYTHON" - "$GCS_EMULATOR_URL" "$token" <<'PY'
+import datetime, json, sys, urllib.parse, urllib.request
+url, token = sys.argv[1], sys.argv[2]
+def get(name):
+    r = urllib.request.Request("%s/storage/v1/b/backups/o/%s?alt=media" % (url, urllib.parse.quote("kill/" + name, safe="")),
+                               headers={"Authorization": "Bearer " + token})
+    return urllib.request.urlopen(r).read()
+def put(name, data):
+    r = urllib.request.Request("%s/upload/storage/v1/b/backups/o?uploadType=media&name=%s" % (url, urllib.parse.quote("kill/" + name, safe="")),
+                               data=data, method="POST", headers={"Authorization": "Bearer " + token, "Content-Type": "application/octet-stream"})
+    urllib.request.urlopen(r).read()
+src = "neo4j/neo4j-2026-01-01-00:00:00"
+archive = get(src + ".tar.gz")
+m = json.loads(get(src + ".manifest.json"))
+t = datetime.datetime(2026, 1, 1)
+for i in range(200):
+    t += datetime.timedelta(hours=5)
+    s = t.strftime("%Y-%m-%d-%H:%M:%S")
+    put("neo4j/neo4j-%s.tar.gz" % s, archive)
+    m["timestamp"], m["archive"]["name"] = s, "neo4j-%s.tar.gz" % s
+    put("neo4j/neo4j-%s.manifest.json" % s, json.dumps(m).encode())
+PY
+  gcs_ctl DELETE requests >/dev/null
+  # kill -9 after the 60th DELETE the emulator served (busy polling, bounded)
+  run "$SYS_PYTHON" - "$GCS_EMULATOR_URL" <<'PY'
+import json, os, signal, subprocess, sys, time, urllib.request
+url = sys.argv[1]
+p = subprocess.Popen(["neo4j-backup", "prune"], env=dict(os.environ, KEEP_DAILY="7"),
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+deadline = time.monotonic() + 120
+deletes = 0
+while time.monotonic() < deadline and p.poll() is None:
+    reqs = json.load(urllib.request.urlopen(url + "/_emulator/requests?method=DELETE"))
+    deletes = reqs["count"]
+    if deletes >= 60:
+        p.send_signal(signal.SIGKILL)
+        break
+p.wait()
+print("returncode", p.returncode, "deletes", deletes)
+sys.exit(0 if p.returncode == -signal.SIGKILL else 1)
+PY
+  echo "$output"
+  assert_success
+  # every manifest still names an archive that exists
+  run --separate-stderr neo4j-backup list --output=json
+  assert_success
+  listed=$(echo "$output" | "$SYS_PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)["databases"]["neo4j"]["sets"]))')
+  [ "$listed" -lt 201 ]
+  run neo4j-backup verify --timestamp=all
+  assert_success
+  KEEP_DAILY=7 run neo4j-backup prune
+  assert_success
+  run --separate-stderr neo4j-backup list --output=json
+  assert_success
+  kept=$(echo "$output" | "$SYS_PYTHON" -c 'import json,sys; print(" ".join(s["timestamp"] for s in json.load(sys.stdin)["databases"]["neo4j"]["sets"]))')
+  # the newest set of each of the last 7 days, as the model says, and the
+  # first set, which latest names
+  expected=$("$SYS_PYTHON" -c '
+import datetime
+t = datetime.datetime(2026, 1, 1); s = ["2026-01-01-00:00:00"]
+for i in range(200):
+    t += datetime.timedelta(hours=5); s.append(t.strftime("%Y-%m-%d-%H:%M:%S"))
+print("\n".join(s))' | "$SYS_PYTHON" "$MODEL" '{"daily": 7}' | sort -r | tr '\n' ' ')2026-01-01-00:00:00 
+  assert_equal "$kept" "$expected"
+}
