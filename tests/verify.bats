@@ -96,6 +96,7 @@ open(p, "wb").write(bytes(b))' "$1"
   run readonly_run "$W/tiny" neo4j-backup verify
   assert_failure 3
   assert_output --partial "no backups in"
+  assert_equal "$(echo "$output" | sed -n '/^tiny-contents:$/,$p' | tail -n +2)" ""
   make_set 2026-11-01-00:00:00
   run neo4j-backup verify --timestamp=2020-01-01-00:00:00
   assert_failure 3
