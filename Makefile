@@ -36,7 +36,10 @@ $(BUILD)/libneo4jbackup.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/neo4j-backup: $(BACKUP_OBJ) $(BUILD)/libneo4jbackup.a
+# verify --deep restores with neo4j-restore's own code: its objects but main.
+RESTORE_SHARED_OBJ = $(filter-out $(BUILD)/restore/main.o,$(RESTORE_OBJ))
+
+$(BINDIR)/neo4j-backup: $(BACKUP_OBJ) $(RESTORE_SHARED_OBJ) $(BUILD)/libneo4jbackup.a
 	@mkdir -p $(BINDIR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

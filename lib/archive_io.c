@@ -43,6 +43,7 @@ static nb_err stream_init(struct stream_ctx *sc, const char *verb, const char *w
     if (!sc->md || EVP_DigestInit_ex(sc->md, EVP_sha256(), NULL) != 1)
         return nb_error(NB_ERR_INTERNAL, "unable to start SHA-256 for '%s'", what);
     progress_start(&sc->progress, sc->label, total);
+    sc->progress.object = what;
     return NB_OK;
 }
 
@@ -503,6 +504,87 @@ out:
     }
     archive_read_free(in);
     archive_write_free(disk);
+    stream_free(&sc);
+    return err;
+}
+
+/* ---- verifying: decode everything, write nothing ----------------------- */
+
+static nb_err verify_entries(struct archive *in, struct stream_ctx *sc, const char *what,
+                             struct archive_stats *stats)
+{
+    struct archive_entry *e;
+    int r;
+
+    while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+        nb_err err = check_entry(e, what, 0);
+        const void *block;
+        size_t len;
+        la_int64_t offset;
+
+        if (err)
+            return err;
+        /* Read every data block: the decompressor and the tar reader see
+         * every byte, as an extraction would. */
+        while ((r = archive_read_data_block(in, &block, &len, &offset)) == ARCHIVE_OK)
+            ;
+        if (r != ARCHIVE_EOF)
+            break;
+        if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
+            stats->content_bytes += (uint64_t)archive_entry_size(e);
+            stats->content_files++;
+        }
+    }
+    if (r == ARCHIVE_EOF)
+        return NB_OK;
+    if (sc->err)
+        return sc->err;
+    return nb_error(NB_ERR_INTEGRITY, "archive '%s' is damaged or truncated: %s", what,
+                    archive_error_string(in));
+}
+
+nb_err archive_verify(struct storage_reader *r, uint64_t expected_bytes, const char *what,
+                      struct archive_stats *stats)
+{
+    struct archive *in = archive_read_new();
+    struct stream_ctx sc;
+    nb_err err;
+
+    memset(stats, 0, sizeof(*stats));
+    err = stream_init(&sc, "verifying", what, expected_bytes);
+    if (err)
+        goto out;
+    sc.r = r;
+    sc.buf = malloc(IO_BUFFER_SIZE);
+    if (!in || !sc.buf) {
+        err = NB_ERR_NOMEM;
+        goto out;
+    }
+    archive_read_support_filter_gzip(in);
+    archive_read_support_filter_zstd(in);
+    archive_read_support_format_tar(in);
+    if (archive_read_open(in, &sc, NULL, read_cb, NULL) != ARCHIVE_OK) {
+        err = sc.err ? sc.err
+                     : nb_error(NB_ERR_INTEGRITY, "archive '%s' is not a tar.gz or tar.zst: %s",
+                                what, archive_error_string(in));
+        goto out;
+    }
+    if ((err = verify_entries(in, &sc, what, stats)))
+        goto out;
+    /* Hash what follows the tar's end too: the checksum covers the object. */
+    for (;;) {
+        size_t got = 0;
+        err = r->read(r, sc.buf, IO_BUFFER_SIZE, &got);
+        if (err || got == 0)
+            break;
+        stream_account(&sc, sc.buf, got);
+    }
+    if (err)
+        goto out;
+    progress_finish(&sc.progress);
+    stream_finish(&sc, stats);
+out:
+    archive_read_free(in);
     stream_free(&sc);
     return err;
 }

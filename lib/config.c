@@ -670,7 +670,8 @@ nb_err config_target(const struct option_def *bucket, const struct option_def *p
         config_target_free(out);
         return err;
     }
-    if ((err = config_databases(database, &out->databases, &out->n_databases)) ||
+    /* database NULL: the caller takes every database it finds. */
+    if ((database && (err = config_databases(database, &out->databases, &out->n_databases))) ||
         (err = config_credentials(credentials, out->loc.provider, &out->credentials)))
         config_target_free(out);
     return err;

@@ -119,6 +119,7 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
         r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,
         src->have_manifest && src->manifest.have_content ? &limits : NULL, what, &stats);
     r->close(r);
+    run->fetched_bytes = stats.archive_bytes;
     if (!err)
         err = verify(st, db, src, &stats);
     if (!err)
