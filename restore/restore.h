@@ -36,7 +36,7 @@ struct restore_run {
     struct neo4j_admin admin;
     bool admin_ready;
     bool unbound;
-    int lock_fd; /* the DATA_DIR lock, -1 when not held */
+    int lock_fd;            /* the DATA_DIR lock, -1 when not held */
     uint64_t fetched_bytes; /* archive bytes of the last database's download */
 };
 

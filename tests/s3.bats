@@ -352,6 +352,10 @@ set_intact() {
   assert_output --partial "S3_MAX_PARTS"
   AWS_ENDPOINT_URL_S3=ftp://x run -2 neo4j-restore
   assert_output --partial "AWS_ENDPOINT_URL_S3"
+  PARALLEL_READS=0 run -2 neo4j-restore
+  assert_output --partial "PARALLEL_READS"
+  PARALLEL_UPLOADS=many run -2 neo4j-backup
+  assert_output --partial "PARALLEL_UPLOADS"
 }
 
 @test "S3_STORAGE_CLASS reaches the store; an S3_SSE the store refuses fails closed" {

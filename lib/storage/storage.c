@@ -42,7 +42,8 @@ nb_err storage_open(const struct location *loc, const struct storage_options *op
         struct storage_options o = {0};
         if (opts)
             o = *opts;
-        if ((err = storage_parallel_reads(&o.parallel_reads)))
+        if ((err = storage_parallel_setting("PARALLEL_READS", &o.parallel_reads)) ||
+            (err = storage_parallel_setting("PARALLEL_UPLOADS", &o.parallel_uploads)))
             return err;
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -59,9 +60,9 @@ nb_err storage_open(const struct location *loc, const struct storage_options *op
     return NB_OK;
 }
 
-nb_err storage_parallel_reads(unsigned *out)
+nb_err storage_parallel_setting(const char *name, unsigned *out)
 {
-    const char *v = getenv("PARALLEL_READS");
+    const char *v = getenv(name);
     char *end;
     long n;
 
@@ -70,10 +71,8 @@ nb_err storage_parallel_reads(unsigned *out)
         return NB_OK;
     n = strtol(v, &end, 10);
     if (*end || n < 1 || n > STORAGE_MAX_PARALLEL_READS)
-        return nb_error(NB_ERR_USAGE,
-                        "PARALLEL_READS '%s' is not a number from 1 to %d (1: one stream per "
-                        "download)",
-                        v, STORAGE_MAX_PARALLEL_READS);
+        return nb_error(NB_ERR_USAGE, "%s '%s' is not a number from 1 to %d (1: one at a time)",
+                        name, v, STORAGE_MAX_PARALLEL_READS);
     *out = (unsigned)n;
     return NB_OK;
 }
