@@ -9,7 +9,7 @@ CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -pthread
-LDLIBS = -lcurl -larchive -lzstd -ljansson -lcrypto -lexpat -pthread
+LDLIBS = -lcurl -larchive -lzstd -lisal -lz -ljansson -lcrypto -lexpat -pthread
 
 LIB_SRC = $(shell find lib -name '*.c' | sort)
 BACKUP_SRC = $(wildcard backup/*.c)
