@@ -77,6 +77,12 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
     err = archive_extract(r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,
                           what, &stats);
     r->close(r);
+    if (err == NB_ERR_INTEGRITY) {
+        /* A damaged stream is caught while decoding, before the checksum. */
+        char msg[1900];
+        snprintf(msg, sizeof(msg), "%s", nb_errmsg());
+        err = nb_error(err, "%s; nothing under DATA_DIR was changed", msg);
+    }
     if (!err)
         err = verify(st, db, src, &stats);
     if (!err)

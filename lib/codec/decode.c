@@ -44,7 +44,8 @@ static nb_err refill(struct decoder *d, size_t need)
     }
     while (d->in_len < need && !d->eof) {
         size_t got = 0;
-        nb_err err = d->inner->read(d->inner, d->in + d->in_len, DECODE_INPUT_SIZE - d->in_len, &got);
+        nb_err err =
+            d->inner->read(d->inner, d->in + d->in_len, DECODE_INPUT_SIZE - d->in_len, &got);
         if (err)
             return err;
         if (got == 0)

@@ -25,7 +25,6 @@
 /* Called on the decoding thread with each run of the object's bytes. */
 typedef void (*decode_tap_fn)(void *ctx, const void *buf, size_t len);
 
-
 /* inner stays the caller's: close it after the returned reader. */
 nb_err decode_open(struct storage_reader *inner, const char *what, decode_tap_fn tap, void *tap_ctx,
                    size_t chunk_size, unsigned chunks, struct storage_reader **out) NB_WARN_UNUSED;

@@ -23,7 +23,7 @@
 #include "error.h"
 
 #define GZPAR_CHUNK         (1024 * 1024)
-#define GZPAR_DEFAULT_LEVEL 3
+#define GZPAR_DEFAULT_LEVEL 2
 #define GZPAR_MAX_THREADS   64
 
 struct gzpar;
