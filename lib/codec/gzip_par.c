@@ -3,6 +3,7 @@
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,10 +67,15 @@ static struct job *job_of(struct gzpar *g, uint64_t seq)
     return &g->jobs[seq % g->njobs];
 }
 
-static void job_fail(struct job *j, nb_err err, const char *fmt, int code)
+/* Records a worker's failure; the thread that emits the job reports it. */
+static void NB_PRINTF(3, 4) job_fail(struct job *j, nb_err err, const char *fmt, ...)
 {
+    va_list ap;
+
     j->err = err;
-    snprintf(j->errmsg, sizeof(j->errmsg), fmt, code);
+    va_start(ap, fmt);
+    vsnprintf(j->errmsg, sizeof(j->errmsg), fmt, ap);
+    va_end(ap);
 }
 
 /* Room for `more` output bytes after out_len. */
@@ -97,7 +103,7 @@ static void deflate_isal(struct worker *w, struct job *j, int level)
     z->level_buf_size = w->g->level_buf_size;
     z->gzip_flag = IGZIP_DEFLATE;
     if (j->dict_len && isal_deflate_set_dict(z, j->in, (uint32_t)j->dict_len) != COMP_OK) {
-        job_fail(j, NB_ERR_INTERNAL, "ISA-L refused the dictionary of a gzip chunk (%d)", 0);
+        job_fail(j, NB_ERR_INTERNAL, "ISA-L refused the dictionary of a gzip chunk");
         return;
     }
     z->end_of_stream = j->last;
@@ -107,7 +113,7 @@ static void deflate_isal(struct worker *w, struct job *j, int level)
     do {
         int r;
         if (!job_grow(j, 4096)) {
-            job_fail(j, NB_ERR_NOMEM, "out of memory compressing a gzip chunk (%d)", 0);
+            job_fail(j, NB_ERR_NOMEM, "out of memory compressing a gzip chunk");
             return;
         }
         z->next_out = j->out + j->out_len;
@@ -129,14 +135,14 @@ static void deflate_zlib(struct worker *w, struct job *j)
 
     if (deflateReset(z) != Z_OK ||
         (j->dict_len && deflateSetDictionary(z, j->in, (uInt)j->dict_len) != Z_OK)) {
-        job_fail(j, NB_ERR_INTERNAL, "zlib refused to start a gzip chunk (%d)", 0);
+        job_fail(j, NB_ERR_INTERNAL, "zlib refused to start a gzip chunk");
         return;
     }
     z->next_in = j->in + j->dict_len;
     z->avail_in = (uInt)j->in_len;
     do {
         if (!job_grow(j, 4096)) {
-            job_fail(j, NB_ERR_NOMEM, "out of memory compressing a gzip chunk (%d)", 0);
+            job_fail(j, NB_ERR_NOMEM, "out of memory compressing a gzip chunk");
             return;
         }
         z->next_out = j->out + j->out_len;
