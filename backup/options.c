@@ -119,7 +119,8 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
     if (strcmp(options[OPT_COMPRESSION].value, "gzip") == 0) {
         cfg->archive.compression = COMPRESSION_GZIP;
         if (level > 9)
-            return nb_error(NB_ERR_USAGE, "COMPRESSION_LEVEL %ld is too high for gzip: use 1 to 9 (1-4 fast, "
+            return nb_error(NB_ERR_USAGE,
+                            "COMPRESSION_LEVEL %ld is too high for gzip: use 1 to 9 (1-4 fast, "
                             "5-9 small)",
                             level);
     } else if (strcmp(options[OPT_COMPRESSION].value, "zstd") == 0) {
