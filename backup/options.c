@@ -71,9 +71,10 @@ static struct option_def options[OPT_COUNT] = {
     [OPT_COMPRESSION] = {"compression", "COMPRESSION", OPTION_STRING, "gzip", "NAME",
                          "gzip (.tar.gz) or zstd (.tar.zst, multi-threaded)"},
     [OPT_COMPRESSION_LEVEL] = {"compression-level", "COMPRESSION_LEVEL", OPTION_STRING, "0", "N",
-                               "compressor level; 0 picks gzip 6, zstd 3"},
+                               "gzip 1-4 fast (ISA-L 0-3), 5-9 small (zlib); zstd 1-22; 0: gzip 2, "
+                               "zstd 3"},
     [OPT_COMPRESSION_THREADS] = {"compression-threads", "COMPRESSION_THREADS", OPTION_STRING, "0",
-                                 "N", "zstd worker threads; 0 uses every core"},
+                                 "N", "gzip or zstd compression threads; 0 uses every core"},
     [OPT_NEO4J_ADMIN] = CONFIG_OPTION_NEO4J_ADMIN,
     [OPT_NEO4J_ADMIN_DIALECT] = CONFIG_OPTION_NEO4J_ADMIN_DIALECT,
     [OPT_BACKUP_TIMESTAMP] = {"timestamp", "BACKUP_TIMESTAMP", OPTION_STRING, NULL, "STAMP",
@@ -127,7 +128,9 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
     if (strcmp(options[OPT_COMPRESSION].value, "gzip") == 0) {
         cfg->archive.compression = COMPRESSION_GZIP;
         if (level > 9)
-            return nb_error(NB_ERR_USAGE, "COMPRESSION_LEVEL %ld is too high for gzip: use 1 to 9",
+            return nb_error(NB_ERR_USAGE,
+                            "COMPRESSION_LEVEL %ld is too high for gzip: use 1 to 9 (1-4 fast, "
+                            "5-9 small)",
                             level);
     } else if (strcmp(options[OPT_COMPRESSION].value, "zstd") == 0) {
         cfg->archive.compression = COMPRESSION_ZSTD;
