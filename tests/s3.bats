@@ -256,6 +256,46 @@ PY
   refute_output --partial "t$BATS_TEST_NUMBER/"
 }
 
+# ---- operating the backups on s3:// ----
+
+@test "list, verify and prune on s3://: the sets, a flipped byte found (exit 5), retention applied" {
+  for stamp in 2026-01-01-00:00:00 2026-01-02-00:00:00 2026-01-03-00:00:00; do
+    BACKUP_TIMESTAMP=$stamp backup_ok
+  done
+  run --separate-stderr neo4j-backup list --output=json
+  echo "$output"
+  assert_success
+  "$SYS_PYTHON" - "$output" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])["databases"]["neo4j"]
+assert d["latest"] == "2026-01-03-00:00:00", d
+assert [s["timestamp"] for s in d["sets"]] == ["2026-01-03-00:00:00", "2026-01-02-00:00:00", "2026-01-01-00:00:00"], d
+assert not any(s["legacy"] for s in d["sets"])
+PY
+  run neo4j-backup verify --timestamp=all
+  echo "$output"
+  assert_success
+  # a flipped byte in the oldest set, written by boto3
+  key="t$BATS_TEST_NUMBER/neo4j/neo4j-2026-01-01-00:00:00.tar.gz"
+  rgw_s3 get backups "$key" "$W/a.tar.gz"
+  printf 'X' | dd of="$W/a.tar.gz" bs=1 seek=5000 conv=notrunc status=none
+  rgw_s3 put backups "$key" "$W/a.tar.gz"
+  run -5 neo4j-backup verify --timestamp=all
+  echo "$output"
+  assert_output --partial "2026-01-01-00:00:00"
+  # keep the newest one: the two older sets go, latest stays
+  KEEP_LAST=1 run neo4j-backup prune
+  echo "$output"
+  assert_success
+  run rgw_s3 ls backups "t$BATS_TEST_NUMBER/neo4j/"
+  echo "$output"
+  refute_output --partial "2026-01-01-00:00:00"
+  refute_output --partial "2026-01-02-00:00:00"
+  assert_output --partial "neo4j-2026-01-03-00:00:00.tar.gz"
+  assert_output --partial "neo4j-latest.manifest.json"
+  restore_ok
+}
+
 # ---- races ----
 
 # race_backups STAMP: two backups with one stamp at once; exactly one wins
