@@ -8,6 +8,7 @@
 #include "config.h"
 #include "location.h"
 #include "neo4j_admin.h"
+#include "retention.h"
 #include "storage/storage.h"
 
 struct backup_config {
@@ -28,6 +29,7 @@ struct backup_config {
     bool remove_existing_files;
     bool remove_backup_files;
     struct archive_create_options archive;
+    struct retention_policy retention; /* KEEP_*: prune after each good backup */
 };
 
 /* options.c: fills cfg from argv and the environment. */
@@ -40,6 +42,7 @@ struct backup_result {
     char archive[512];
     uint64_t bytes;
     char consistency[8];
+    uint64_t content_bytes;
 };
 
 /* run_admin.c: neo4j-admin backup (and, on 5+, check) into BACKUP_DIR/DB. */

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "commands.h"
 #include "config.h"
 #include "naming.h"
 
@@ -31,7 +32,8 @@ enum {
     OPT_NEO4J_ADMIN,
     OPT_NEO4J_ADMIN_DIALECT,
     OPT_BACKUP_TIMESTAMP,
-    OPT_COUNT
+    OPT_KEEP, /* RETENTION_OPTIONS entries: KEEP_LAST ... KEEP_WITHIN */
+    OPT_COUNT = OPT_KEEP + RETENTION_OPTIONS
 };
 
 static struct option_def options[OPT_COUNT] = {
@@ -69,9 +71,10 @@ static struct option_def options[OPT_COUNT] = {
     [OPT_COMPRESSION] = {"compression", "COMPRESSION", OPTION_STRING, "gzip", "NAME",
                          "gzip (.tar.gz) or zstd (.tar.zst, multi-threaded)"},
     [OPT_COMPRESSION_LEVEL] = {"compression-level", "COMPRESSION_LEVEL", OPTION_STRING, "0", "N",
-                               "compressor level; 0 picks gzip 6, zstd 3"},
+                               "gzip 1-4 fast (ISA-L 0-3), 5-9 small (zlib); zstd 1-22; 0: gzip 2, "
+                               "zstd 3"},
     [OPT_COMPRESSION_THREADS] = {"compression-threads", "COMPRESSION_THREADS", OPTION_STRING, "0",
-                                 "N", "zstd worker threads; 0 uses every core"},
+                                 "N", "gzip or zstd compression threads; 0 uses every core"},
     [OPT_NEO4J_ADMIN] = CONFIG_OPTION_NEO4J_ADMIN,
     [OPT_NEO4J_ADMIN_DIALECT] = CONFIG_OPTION_NEO4J_ADMIN_DIALECT,
     [OPT_BACKUP_TIMESTAMP] = {"timestamp", "BACKUP_TIMESTAMP", OPTION_STRING, NULL, "STAMP",
@@ -83,7 +86,11 @@ static const struct program_info program = {
     "neo4j-backup",
     "Backs up Neo4j databases with neo4j-admin and streams each set into a compressed\n"
     "archive in object storage as DB/DB-TIMESTAMP.tar.gz, with a manifest, then moves\n"
-    "DB-latest to it.",
+    "DB-latest to it; with a KEEP_* rule set, then prunes what no rule keeps.\n\n"
+    "Commands (each with its own --help):\n"
+    "  neo4j-backup list     every set per database, newest first\n"
+    "  neo4j-backup verify   check sets against their manifests; --deep: a restore drill\n"
+    "  neo4j-backup prune    remove the sets no KEEP_* rule keeps",
 };
 
 nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *exit_now)
@@ -92,13 +99,17 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
     nb_err err;
 
     memset(cfg, 0, sizeof(*cfg));
+    if (!options[OPT_KEEP].name)
+        retention_option_defs(&options[OPT_KEEP]);
     err = config_parse(&program, options, OPT_COUNT, argc, argv, exit_now);
     if (err || *exit_now)
         return err;
     if ((err = config_target(&options[OPT_BUCKET], &options[OPT_CLOUD_PROVIDER],
                              &options[OPT_DATABASE], &options[OPT_CREDENTIALS], &cfg->target)))
         return err;
-    if ((err = config_host_port(&options[OPT_NEO4J_ADDR])) ||
+    /* KEEP_* are checked before anything changes. */
+    if ((err = retention_from_options(&options[OPT_KEEP], &cfg->retention)) ||
+        (err = config_host_port(&options[OPT_NEO4J_ADDR])) ||
         (err = config_size(&options[OPT_HEAP_SIZE], true)) ||
         (err = config_size(&options[OPT_PAGE_CACHE], false)) ||
         (err = config_dialect(&options[OPT_NEO4J_ADMIN_DIALECT])) ||
@@ -117,7 +128,9 @@ nb_err backup_options(int argc, char **argv, struct backup_config *cfg, bool *ex
     if (strcmp(options[OPT_COMPRESSION].value, "gzip") == 0) {
         cfg->archive.compression = COMPRESSION_GZIP;
         if (level > 9)
-            return nb_error(NB_ERR_USAGE, "COMPRESSION_LEVEL %ld is too high for gzip: use 1 to 9",
+            return nb_error(NB_ERR_USAGE,
+                            "COMPRESSION_LEVEL %ld is too high for gzip: use 1 to 9 (1-4 fast, "
+                            "5-9 small)",
                             level);
     } else if (strcmp(options[OPT_COMPRESSION].value, "zstd") == 0) {
         cfg->archive.compression = COMPRESSION_ZSTD;

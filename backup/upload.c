@@ -180,6 +180,7 @@ nb_err backup_database(const struct backup_config *cfg, struct storage *st,
 
     snprintf(res->archive, sizeof(res->archive), "%s", archive);
     res->bytes = stats.archive_bytes;
+    res->content_bytes = stats.content_bytes;
     snprintf(res->consistency, sizeof(res->consistency), "%s", m.consistency);
     if (strcmp(m.consistency, "failed") == 0)
         return nb_error(NB_ERR_CONSISTENCY,

@@ -9,6 +9,8 @@
 #   OUT          the file a tar baseline writes (in an empty local bucket)
 #   GCS_URL      the archive's media URL on the emulator, GCS_TOKEN a token
 #   BUCKET, DATABASE, STANDIN_VERSION, NEO4J_ADMIN, ...: for our tools
+#   NB_BENCH_LIBARCHIVE_CODEC=1: our tools with libarchive's gzip and zstd
+#                filters on one thread, as before issue 13 ("today" cases)
 #
 # Every case writes its result where the tools would: restores under
 # DATA_DIR, backups into the local bucket, durably (fsync) like
@@ -29,6 +31,13 @@ extract() {
     *.zst) exec tar --zstd -xf "$ARCHIVE" -C "$DATA_DIR/databases" ;;
     *) exec tar -xzf "$ARCHIVE" -C "$DATA_DIR/databases" ;;
   esac
+}
+
+# Issue 13's reference: ISA-L's igzip and GNU tar in two processes (both
+# cores), the same archive.
+extract_igzip() {
+  mkdir -p "$DATA_DIR/databases"
+  igzip -dc "$ARCHIVE" | tar -xf - -C "$DATA_DIR/databases"
 }
 
 # The limit: the archive read from the bucket, nothing done with it.
@@ -77,6 +86,12 @@ tar_gzip() {
   sync "$OUT"
 }
 
+# pigz on 2 threads at its default level (6), the same tar stream.
+tar_pigz() {
+  tar -cf - -C "$LIVE" "$DB" | pigz -p2 >"$OUT"
+  sync "$OUT"
+}
+
 tar_zstd() {
   tar -cf - -C "$LIVE" "$DB" | zstd -q -3 -T2 -o "$OUT"
   sync "$OUT"
@@ -84,8 +99,8 @@ tar_zstd() {
 
 name=${1:?usage: case.sh NAME}
 case $name in
-  restore | extract | fetch_local | fetch_gcs | old_local | old_gcs | backup_gzip | backup_zstd | \
-    tar_gzip | tar_zstd) "$name" ;;
+  restore | extract | extract_igzip | fetch_local | fetch_gcs | old_local | old_gcs | backup_gzip | backup_zstd | \
+    tar_gzip | tar_pigz | tar_zstd) "$name" ;;
   *)
     echo "case.sh: unknown case '$name'" >&2
     exit 2

@@ -20,8 +20,9 @@ import sys
 
 MiB = 1 << 20
 # Row order, and which rows the ratios compare.
-RESTORE_CASES = ["restore", "restore gcs", "tar -x", "fetch local", "fetch gcs", "old local", "old gcs"]
-BACKUP_CASES = ["backup", "tar -c"]
+RESTORE_CASES = ["restore", "restore today", "restore gcs", "tar -x", "igzip + tar", "fetch local",
+                 "fetch gcs", "old local", "old gcs"]
+BACKUP_CASES = ["backup", "backup today", "tar -c", "tar + pigz"]
 SET_ORDER = ["4.4-gzip", "4.4-zstd", "5-gzip", "5-zstd"]
 TOOL_PROGS = ("neo4j-restore", "neo4j-backup")
 GOALS = {
@@ -30,6 +31,15 @@ GOALS = {
     "archive_on_disk_share": 0.01,
     "backup_gzip_vs_tar": 1.10,
     "zstd_vs_gzip": 1.7,
+    # issue 13 (codecs): speed-ups are the reference's time / ours
+    "gzip_restore_vs_today": 1.7,
+    "gzip_restore_vs_igzip": 1.0,
+    "zstd_restore_vs_today": 1.4,
+    "zstd_restore_vs_tar": 1.5,
+    "gzip_backup_vs_today": 5.0,
+    "gzip_backup_vs_pigz": 3.0,
+    "gzip_size_vs_today": 1.05,
+    "backup_rss_mib": 64,
 }
 
 
@@ -165,10 +175,13 @@ def goals(cases, labels):
         vals = {k: v for k, v in values.items() if v is not None}
         met = bool(vals) and all(cmp(v, target) for v in vals.values())
         out.append({"goal": key, "text": text, "target": target, "values": vals,
-                    "met": met if vals else None, "note": note})
+                    "op": "≥" if cmp is ge else "≤", "met": met if vals else None, "note": note})
 
-    le = lambda v, t: v <= t
-    ge = lambda v, t: v >= t
+    def le(v, t):
+        return v <= t
+
+    def ge(v, t):
+        return v >= t
     g = "4.4-gzip"
     for src, case in (("local bucket", "restore"), ("GCS emulator", "restore gcs")):
         goal("restore_vs_limit/" + case,
@@ -209,6 +222,45 @@ def goals(cases, labels):
          {L: speedup(L) for L in labels})
     goal("zstd_own_vs_gzip", "same, without neo4j-admin's time", GOALS["zstd_vs_gzip"], ge,
          {L: speedup(L, True) for L in labels})
+
+    # issue 13: our codecs against the old path ("today") and other tools.
+    # "own" is our wall time without the stand-in's (the references that
+    # are not our tools have none).
+    def faster(L, set_, ours, ref, ref_own=True):
+        a, b = by.get((L, set_, ours)), by.get((L, set_, ref))
+        if not a or not b:
+            return None
+        return ratio(b["own_s"] if ref_own else b["median_s"], a["own_s"])
+    goal("gzip_restore_vs_today", "gzip restore speed-up over today's (libarchive + zlib, one thread)",
+         GOALS["gzip_restore_vs_today"], ge,
+         {L: faster(L, g, "restore", "restore today") for L in labels})
+    goal("gzip_restore_vs_igzip", "gzip restore speed-up over `igzip -dc \\| tar -xf -` (two processes)",
+         GOALS["gzip_restore_vs_igzip"], ge,
+         {L: faster(L, g, "restore", "igzip + tar") for L in labels})
+    goal("zstd_restore_vs_today", "zstd restore speed-up over today's (libarchive's zstd filter)",
+         GOALS["zstd_restore_vs_today"], ge,
+         {L: faster(L, "4.4-zstd", "restore", "restore today") for L in labels})
+    goal("zstd_restore_vs_tar", "zstd restore speed-up over `tar --zstd -xf`",
+         GOALS["zstd_restore_vs_tar"], ge,
+         {L: faster(L, "4.4-zstd", "restore", "tar -x") for L in labels})
+    goal("gzip_backup_vs_today", "gzip backup (default level, 2 threads) speed-up over today's gzip -6",
+         GOALS["gzip_backup_vs_today"], ge,
+         {L: faster(L, g, "backup", "backup today") for L in labels})
+    goal("gzip_backup_vs_pigz", "gzip backup speed-up over `tar -cf - \\| pigz -p2`",
+         GOALS["gzip_backup_vs_pigz"], ge,
+         {L: faster(L, g, "backup", "tar + pigz") for L in labels})
+
+    def size_ratio(L):
+        a, b = by.get((L, g, "backup")), by.get((L, g, "backup today"))
+        return ratio(a and a["product_bytes"], b and b["product_bytes"])
+    goal("gzip_size_vs_today", "gzip archive size at the default level / today's gzip -6",
+         GOALS["gzip_size_vs_today"], le, {L: size_ratio(L) for L in labels})
+    brss = {}
+    for L in labels:
+        c = by.get((L, g, "backup"))
+        brss[L] = round(c["tool_rss_kib"] / 1024, 1) if c and c["tool_rss_kib"] else None
+    goal("backup_rss_mib", "neo4j-backup gzip peak RSS, MiB (its own VmHWM)", GOALS["backup_rss_mib"],
+         le, brss)
     return out
 
 
@@ -246,17 +298,17 @@ def md_tables(res):
         lines += ["**GCS cases: %s**" % res["gcs"], ""]
     lines += ["## Data sets", "",
               "Archive sizes in MiB, with the compression ratio (data ÷ archive).", "",
-              "| size | files | data MiB | neo4j-backup gzip | tar -czf | neo4j-backup zstd | tar \\| zstd | 5.x artifact | 5.x set gzip / zstd |",
-              "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+              "| size | files | data MiB | neo4j-backup gzip | today's gzip -6 | tar -czf | tar \\| pigz | neo4j-backup zstd | tar \\| zstd | 5.x artifact | 5.x set gzip / zstd |",
+              "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for d in res["datasets"]:
         a = d["archives"]
         def cell(key, a=a, d=d):
             if not a.get(key):
                 return "—"
             return "%.1f (%.2f×)" % (mib(a[key]), d["data_bytes"] / a[key])
-        lines.append("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s / %s |" % (
-            d["label"], d["files"], mib(d["data_bytes"]), cell("4.4-gzip"), cell("4.4-gzip tar"),
-            cell("4.4-zstd"), cell("4.4-zstd tar"),
+        lines.append("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
+            d["label"], d["files"], mib(d["data_bytes"]), cell("4.4-gzip"), cell("4.4-gzip today"),
+            cell("4.4-gzip tar"), cell("4.4-gzip pigz"), cell("4.4-zstd"), cell("4.4-zstd tar"),
             "%.1f (%.2f×)" % (mib(d["artifact_bytes"]), d["data_bytes"] / d["artifact_bytes"]),
             f(mib(a.get("5-gzip")), "%.1f"), f(mib(a.get("5-zstd")), "%.1f")))
     lines += ["", "## Restore", "",
@@ -264,7 +316,10 @@ def md_tables(res):
               "emulator; `tar -x` is GNU tar extracting the same archive into place, `fetch` the archive "
               "read into /dev/null (cat, curl): the limit is max(fetch, tar -x). `old` is the neo4j-helm "
               "pipeline: fetch the whole archive to a file on the data volume, `tar -zxvf`, neo4j-admin "
-              "restore --move, remove the file. Disk is the peak used on DATA_DIR.", "",
+              "restore --move, remove the file. `restore today` is neo4j-restore on its pre-issue-13 path "
+              "(libarchive's gzip or zstd filter and the writes on one thread, "
+              "NB_BENCH_LIBARCHIVE_CODEC=1); `igzip + tar` is `igzip -dc ARCHIVE | tar -xf -`. "
+              "Disk is the peak used on DATA_DIR.", "",
               "| size | set | case | time s | MB/s | × limit | × old | admin s | own × limit | peak RSS MiB tool / tree | peak disk MiB | disk ÷ data |",
               "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for c in res["cases"]:
@@ -281,7 +336,9 @@ def md_tables(res):
               "`backup` is neo4j-backup into the local bucket (fsync'd), CHECK_CONSISTENCY=false; "
               "zstd with 2 threads. `tar -c` is `tar -czf` (gzip -6) or `tar -cf - | zstd -3 -T2` of the "
               "same folder into the same bucket, then `sync FILE`. 5.x sets hold the already compressed "
-              "artifact (neo4j-admin's copy of the generator's gzip -1 artifact). Disk is BACKUP_DIR's peak.", "",
+              "artifact (neo4j-admin's copy of the generator's gzip -1 artifact). `backup today` is "
+              "neo4j-backup on its pre-issue-13 path (libarchive's gzip -6, one thread); `tar + pigz` "
+              "is `tar -cf - | pigz -p2` (level 6). Disk is BACKUP_DIR's peak.", "",
               "| size | set | case | time s | MB/s | admin s | own s | × tar | own × tar | peak RSS MiB tool / tree | peak disk MiB |",
               "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for c in res["cases"]:
@@ -297,7 +354,7 @@ def md_tables(res):
     lines += ["", "## Goals", "", "| goal | target | " + " | ".join(labels) + " | met |",
               "|---|--:|" + "--:|" * len(labels) + "---|"]
     for g in res["goals"]:
-        op = "≥" if g["goal"].startswith("zstd") else "≤"
+        op = g["op"]
         met = {True: "yes", False: "**no**", None: "—"}[g["met"]]
         note = " (%s)" % g["note"] if g["note"] else ""
         lines.append("| %s%s | %s %s | %s | %s |" % (
@@ -350,9 +407,12 @@ def cmd_build(a):
     datasets.sort(key=lambda d: size_key(d["label"]))
     for d in datasets:
         d.pop("type", None)
-        # what each backup case wrote: "SET" for neo4j-backup, "SET tar" for tar
-        d["archives"] = {c["set"] + ("" if c["case"] == "backup" else " tar"): c["product_bytes"]
-                         for c in cases if c["label"] == d["label"] and c["product_bytes"]}
+        # what each backup case wrote: "SET" for neo4j-backup, "SET tar" for
+        # tar, "SET today" for the old path, "SET pigz" for tar | pigz
+        suffix = {"backup": "", "tar -c": " tar", "backup today": " today", "tar + pigz": " pigz"}
+        d["archives"] = {c["set"] + suffix[c["case"]]: c["product_bytes"]
+                         for c in cases if c["label"] == d["label"] and c["product_bytes"]
+                         and c["case"] in suffix}
     labels = [d["label"] for d in datasets]
     machine = json.load(open(a.machine)) if a.machine and os.path.exists(a.machine) else {}
     failed = sorted({"%s/%s/%s" % k for k, v in groups.items() if any(r["status"] for r in v)})

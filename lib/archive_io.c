@@ -13,13 +13,28 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "codec/decode.h"
+#include "codec/gzip_par.h"
 #include "log.h"
+#include "storage/pipeline.h"
 
 #define IO_BUFFER_SIZE (256 * 1024)
 /* zstd's multi-threaded jobs: memory is a few times this per worker,
  * whatever the level; libarchive's own zstd filter cannot bound it. */
 #define ZSTD_JOB_SIZE      (2 * 1024 * 1024)
 #define ZSTD_DEFAULT_LEVEL 3
+/* Restore: tar bytes decoded ahead of extraction, in DECODE_CHUNKS chunks. */
+#define DECODE_CHUNK_SIZE (256 * 1024)
+#define DECODE_CHUNKS     8
+
+/* For `make bench` only: NB_BENCH_LIBARCHIVE_CODEC=1 compresses gzip and
+ * decompresses both through libarchive's filters, on one thread, as the
+ * tools did before (the bench's "today" cases). */
+static bool libarchive_codec(void)
+{
+    const char *v = getenv("NB_BENCH_LIBARCHIVE_CODEC");
+    return v && strcmp(v, "1") == 0;
+}
 
 struct stream_ctx {
     EVP_MD_CTX *md;
@@ -33,6 +48,8 @@ struct stream_ctx {
     ZSTD_CCtx *zstd; /* set when we compress with zstd ourselves */
     char *zbuf;
     size_t zbuf_size;
+    struct gzpar *gz;         /* set when we compress gzip ourselves */
+    struct storage_reader *d; /* set when we decode ourselves (restore) */
 };
 
 static nb_err stream_init(struct stream_ctx *sc, const char *verb, const char *what, uint64_t total)
@@ -43,6 +60,7 @@ static nb_err stream_init(struct stream_ctx *sc, const char *verb, const char *w
     if (!sc->md || EVP_DigestInit_ex(sc->md, EVP_sha256(), NULL) != 1)
         return nb_error(NB_ERR_INTERNAL, "unable to start SHA-256 for '%s'", what);
     progress_start(&sc->progress, sc->label, total);
+    sc->progress.object = what;
     return NB_OK;
 }
 
@@ -59,6 +77,10 @@ static void stream_finish(struct stream_ctx *sc, struct archive_stats *stats)
 
 static void stream_free(struct stream_ctx *sc)
 {
+    /* The decoding thread hashes: it ends before the hash is freed. */
+    if (sc->d)
+        sc->d->close(sc->d);
+    gzpar_free(sc->gz);
     EVP_MD_CTX_free(sc->md);
     free(sc->buf);
     ZSTD_freeCCtx(sc->zstd);
@@ -104,11 +126,18 @@ static nb_err zstd_feed(struct stream_ctx *sc, const void *buf, size_t len, ZSTD
     }
 }
 
+static nb_err gzpar_emit(void *ctx, const void *buf, size_t len)
+{
+    return emit(ctx, buf, len);
+}
+
 static la_ssize_t write_cb(struct archive *a, void *ctx, const void *buf, size_t len)
 {
     struct stream_ctx *sc = ctx;
 
-    sc->err = sc->zstd ? zstd_feed(sc, buf, len, ZSTD_e_continue) : emit(sc, buf, len);
+    sc->err = sc->gz     ? gzpar_write(sc->gz, buf, len)
+              : sc->zstd ? zstd_feed(sc, buf, len, ZSTD_e_continue)
+                         : emit(sc, buf, len);
     if (sc->err) {
         archive_set_error(a, EIO, "%s", nb_errmsg());
         return -1;
@@ -134,7 +163,8 @@ static nb_err start_zstd(struct stream_ctx *sc, const struct archive_create_opti
     return NB_OK;
 }
 
-/* gzip through libarchive's filter; zstd through libzstd (start_zstd). */
+/* gzip through our parallel compressor (gzip_par.h), zstd through
+ * libzstd (start_zstd); libarchive writes plain tar. */
 static nb_err set_compression(struct archive *a, struct stream_ctx *sc,
                               const struct archive_create_options *o)
 {
@@ -143,6 +173,8 @@ static nb_err set_compression(struct archive *a, struct stream_ctx *sc,
 
     if (o->compression == COMPRESSION_ZSTD)
         return start_zstd(sc, o);
+    if (!libarchive_codec())
+        return gzpar_new(o->level, o->threads, gzpar_emit, sc, &sc->gz);
     r = archive_write_add_filter_gzip(a);
     if (r == ARCHIVE_OK && o->level) {
         snprintf(opt, sizeof(opt), "%d", o->level);
@@ -253,6 +285,8 @@ nb_err archive_create(const char *src_dir, const char *entry_prefix,
     }
     if (sc.zstd && (err = zstd_feed(&sc, NULL, 0, ZSTD_e_end)))
         goto out;
+    if (sc.gz && (err = gzpar_finish(sc.gz)))
+        goto out;
     progress_finish(&sc.progress);
     stream_finish(&sc, stats);
 out:
@@ -264,6 +298,67 @@ out:
 }
 
 /* ---- extracting -------------------------------------------------------- */
+
+/* The decoding thread's view of every archive byte (decode.h). */
+static void decode_tap(void *ctx, const void *buf, size_t len)
+{
+    stream_account(ctx, buf, len);
+}
+
+/* Tar bytes, decoded on the pipeline thread, lent without a copy. */
+static la_ssize_t decoded_read_cb(struct archive *a, void *ctx, const void **buf)
+{
+    struct stream_ctx *sc = ctx;
+    size_t got = 0;
+
+    sc->err = storage_prefetch_next(sc->d, buf, &got);
+    if (sc->err) {
+        archive_set_error(a, EIO, "%s", nb_errmsg());
+        return -1;
+    }
+    return (la_ssize_t)got;
+}
+
+/* After the tar's end: the decoder reads the rest of the object (its
+ * checksums, and bytes after the compressed stream: the SHA-256 covers
+ * the whole object) and checks every member's CRC and length. */
+static nb_err drain_decoder(struct stream_ctx *sc)
+{
+    for (;;) {
+        const void *buf;
+        size_t got = 0;
+        nb_err err = storage_prefetch_next(sc->d, &buf, &got);
+        if (err || got == 0)
+            return err;
+    }
+}
+
+/* Where libarchive reads from: our decoder, or (NB_BENCH_LIBARCHIVE_CODEC)
+ * the object itself through libarchive's filters. */
+static nb_err open_input(struct archive *in, struct stream_ctx *sc, const char *what)
+{
+    if (libarchive_codec()) {
+        archive_read_support_filter_gzip(in);
+        archive_read_support_filter_zstd(in);
+        return NB_OK;
+    }
+    archive_read_support_filter_none(in);
+    return decode_open(sc->r, what, decode_tap, sc, DECODE_CHUNK_SIZE, DECODE_CHUNKS, &sc->d);
+}
+
+/* Hashes what follows the tar's end too: the checksum covers the object. */
+static nb_err finish_input(struct stream_ctx *sc)
+{
+    if (sc->d)
+        return drain_decoder(sc);
+    for (;;) {
+        size_t got = 0;
+        nb_err err = sc->r->read(sc->r, sc->buf, IO_BUFFER_SIZE, &got);
+        if (err || got == 0)
+            return err;
+        stream_account(sc, sc->buf, got);
+    }
+}
 
 static la_ssize_t read_cb(struct archive *a, void *ctx, const void **buf)
 {
@@ -455,8 +550,8 @@ nb_err archive_extract_bounded(struct storage_reader *r, const char *dest_dir,
         err = NB_ERR_NOMEM;
         goto out;
     }
-    archive_read_support_filter_gzip(in);
-    archive_read_support_filter_zstd(in);
+    if ((err = open_input(in, &sc, what)))
+        goto out;
     archive_read_support_format_tar(in);
     archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                              ARCHIVE_EXTRACT_SECURE_NODOTDOT |
@@ -470,7 +565,7 @@ nb_err archive_extract_bounded(struct storage_reader *r, const char *dest_dir,
                        strerror(errno));
         goto out;
     }
-    if (archive_read_open(in, &sc, NULL, read_cb, NULL) != ARCHIVE_OK) {
+    if (archive_read_open(in, &sc, NULL, sc.d ? decoded_read_cb : read_cb, NULL) != ARCHIVE_OK) {
         err = sc.err ? sc.err
                      : nb_error(NB_ERR_INTEGRITY, "archive '%s' is not a tar.gz or tar.zst: %s",
                                 what, archive_error_string(in));
@@ -479,15 +574,7 @@ nb_err archive_extract_bounded(struct storage_reader *r, const char *dest_dir,
     err = extract_entries(in, disk, &sc, what, strlen(dest_dir), limits, stats);
     if (err)
         goto out;
-    /* Hash what follows the tar's end too: the checksum covers the object. */
-    for (;;) {
-        size_t got = 0;
-        err = r->read(r, sc.buf, IO_BUFFER_SIZE, &got);
-        if (err || got == 0)
-            break;
-        stream_account(&sc, sc.buf, got);
-    }
-    if (err)
+    if ((err = finish_input(&sc)))
         goto out;
     if (archive_write_close(disk) != ARCHIVE_OK) {
         err = disk_error(disk, dest_dir);
@@ -503,6 +590,80 @@ out:
     }
     archive_read_free(in);
     archive_write_free(disk);
+    stream_free(&sc);
+    return err;
+}
+
+/* ---- verifying: decode everything, write nothing ----------------------- */
+
+static nb_err verify_entries(struct archive *in, struct stream_ctx *sc, const char *what,
+                             struct archive_stats *stats)
+{
+    struct archive_entry *e;
+    int r;
+
+    while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+        nb_err err = check_entry(e, what, 0);
+        const void *block;
+        size_t len;
+        la_int64_t offset;
+
+        if (err)
+            return err;
+        /* Read every data block: the decompressor and the tar reader see
+         * every byte, as an extraction would. */
+        while ((r = archive_read_data_block(in, &block, &len, &offset)) == ARCHIVE_OK)
+            ;
+        if (r != ARCHIVE_EOF)
+            break;
+        if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
+            stats->content_bytes += (uint64_t)archive_entry_size(e);
+            stats->content_files++;
+        }
+    }
+    if (r == ARCHIVE_EOF)
+        return NB_OK;
+    if (sc->err)
+        return sc->err;
+    return nb_error(NB_ERR_INTEGRITY, "archive '%s' is damaged or truncated: %s", what,
+                    archive_error_string(in));
+}
+
+nb_err archive_verify(struct storage_reader *r, uint64_t expected_bytes, const char *what,
+                      struct archive_stats *stats)
+{
+    struct archive *in = archive_read_new();
+    struct stream_ctx sc;
+    nb_err err;
+
+    memset(stats, 0, sizeof(*stats));
+    err = stream_init(&sc, "verifying", what, expected_bytes);
+    if (err)
+        goto out;
+    sc.r = r;
+    sc.buf = malloc(IO_BUFFER_SIZE);
+    if (!in || !sc.buf) {
+        err = NB_ERR_NOMEM;
+        goto out;
+    }
+    /* The same decoding as a restore: what verify passes, restore reads. */
+    if ((err = open_input(in, &sc, what)))
+        goto out;
+    archive_read_support_format_tar(in);
+    if (archive_read_open(in, &sc, NULL, sc.d ? decoded_read_cb : read_cb, NULL) != ARCHIVE_OK) {
+        err = sc.err ? sc.err
+                     : nb_error(NB_ERR_INTEGRITY, "archive '%s' is not a tar.gz or tar.zst: %s",
+                                what, archive_error_string(in));
+        goto out;
+    }
+    if ((err = verify_entries(in, &sc, what, stats)))
+        goto out;
+    if ((err = finish_input(&sc)))
+        goto out;
+    progress_finish(&sc.progress);
+    stream_finish(&sc, stats);
+out:
+    archive_read_free(in);
     stream_free(&sc);
     return err;
 }

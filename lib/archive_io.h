@@ -58,5 +58,10 @@ struct archive_limits {
 nb_err archive_extract_bounded(struct storage_reader *r, const char *dest_dir,
                                uint64_t expected_bytes, const struct archive_limits *limits,
                                const char *what, struct archive_stats *stats) NB_WARN_UNUSED;
+/* archive_extract() without the disk: reads and decodes every entry (the
+ * same safety checks, SHA-256 of the whole object, content counts) and
+ * writes nothing anywhere. */
+nb_err archive_verify(struct storage_reader *r, uint64_t expected_bytes, const char *what,
+                      struct archive_stats *stats) NB_WARN_UNUSED;
 
 #endif

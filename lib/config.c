@@ -12,28 +12,99 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define HELP_WIDTH  80 /* --help fits a terminal of 80 columns */
+#define HELP_COLUMN 37 /* where an option's description starts */
+
+/*
+ * Prints TEXT word-wrapped at HELP_WIDTH columns, the cursor being at column
+ * COL. A line break inside a paragraph of unindented lines is a space (the
+ * paragraph is filled again); blank lines and indented lines (lists, whose
+ * spacing is kept) stay lines. A line too long goes on at column INDENT, or,
+ * when INDENT is negative, under its own text (for a list line, after its
+ * widest gap).
+ */
+static bool joins(const char *nl, int lead)
+{
+    return *nl == '\n' && lead == 0 && nl[1] && nl[1] != '\n' && nl[1] != ' ';
+}
+
+static void print_wrapped(const char *text, int col, int indent)
+{
+    while (*text) {
+        int lead = 0, cont, gap = 0;
+
+        if (*text == '\n') { /* a blank line */
+            putchar('\n');
+            text++;
+            col = 0;
+            continue;
+        }
+        while (text[lead] == ' ')
+            lead++;
+        cont = indent >= 0 ? indent : col + lead;
+        printf("%*s", lead, "");
+        col += lead;
+        text += lead;
+        while (*text && (*text != '\n' || joins(text, lead))) {
+            int len = 0;
+
+            while (text[len] && text[len] != ' ' && text[len] != '\n')
+                len++;
+            if (gap > 0 && col + 1 + len > HELP_WIDTH) {
+                printf("\n%*s", cont, "");
+                col = cont;
+            } else if (gap > 0) {
+                if (lead == 0)
+                    gap = 1;
+                printf("%*s", gap, "");
+                col += gap;
+                if (gap > 1 && indent < 0)
+                    cont = col;
+            }
+            printf("%.*s", len, text);
+            col += len;
+            text += len;
+            for (gap = 0; *text == ' ' || joins(text, lead); text++)
+                gap++;
+        }
+        putchar('\n');
+        col = 0;
+        if (*text == '\n')
+            text++;
+    }
+}
+
 static void print_help(const struct program_info *prog, const struct option_def *opts, size_t n)
 {
-    printf("Usage: %s [OPTION]...\n\n%s\n\nEvery option can also be set by the environment "
-           "variable shown; the option wins.\n\nOptions:\n",
-           prog->name, prog->summary);
+    printf("Usage: %s [OPTION]...\n\n", prog->name);
+    print_wrapped(prog->summary, 0, -1);
+    putchar('\n');
+    print_wrapped(
+        "Every option can also be set by the environment variable shown; the option wins.", 0, -1);
+    printf("\nOptions:\n");
     for (size_t i = 0; i < n; i++) {
         const struct option_def *o = &opts[i];
-        char flag[96];
+        char flag[96], env[256];
+        int col;
 
         if (o->type == OPTION_BOOL)
             snprintf(flag, sizeof(flag), "--%s[=BOOL]", o->name);
         else
             snprintf(flag, sizeof(flag), "--%s=%s", o->name, o->metavar ? o->metavar : "VALUE");
-        printf("  %-34s %s\n", flag, o->help);
-        printf("  %-34s env %s; default: %s\n", "", o->env ? o->env : "-",
-               o->defval ? (*o->defval ? o->defval : "(empty)") : "(unset)");
+        col = printf("  %-*s ", HELP_COLUMN - 3, flag);
+        print_wrapped(o->help, col, HELP_COLUMN);
+        snprintf(env, sizeof(env), "env %s; default: %s", o->env ? o->env : "-",
+                 o->defval ? (*o->defval ? o->defval : "(empty)") : "(unset)");
+        printf("%*s", HELP_COLUMN, "");
+        print_wrapped(env, HELP_COLUMN, HELP_COLUMN);
     }
-    printf("  %-34s %s\n  %-34s %s\n", "--help", "show this help and exit", "--version",
-           "show the version and exit");
-    printf("\nExit status: 0 done, 2 usage or configuration error, 3 no backup found, "
-           "4 storage or\nauthentication failure, 5 integrity failure, 6 neo4j-admin failed, "
-           "7 consistency check\nfailed, 8 not enough free space.\n");
+    printf("  %-*s %s\n  %-*s %s\n", HELP_COLUMN - 3, "--help", "show this help and exit",
+           HELP_COLUMN - 3, "--version", "show the version and exit");
+    putchar('\n');
+    print_wrapped("Exit status: 0 done, 2 usage or configuration error, 3 no backup found, 4 "
+                  "storage or authentication failure, 5 integrity failure, 6 neo4j-admin failed, 7 "
+                  "consistency check failed, 8 not enough free space.",
+                  0, 0);
 }
 
 nb_err config_parse(const struct program_info *prog, struct option_def *opts, size_t n, int argc,
@@ -599,7 +670,8 @@ nb_err config_target(const struct option_def *bucket, const struct option_def *p
         config_target_free(out);
         return err;
     }
-    if ((err = config_databases(database, &out->databases, &out->n_databases)) ||
+    /* database NULL: the caller takes every database it finds. */
+    if ((database && (err = config_databases(database, &out->databases, &out->n_databases))) ||
         (err = config_credentials(credentials, out->loc.provider, &out->credentials)))
         config_target_free(out);
     return err;

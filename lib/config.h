@@ -127,6 +127,7 @@ struct config_target {
 nb_err config_target(const struct option_def *bucket, const struct option_def *provider,
                      const struct option_def *database, const struct option_def *credentials,
                      struct config_target *out) NB_WARN_UNUSED;
+/* (database may be NULL: no DATABASE setting, n_databases 0.) */
 void config_target_free(struct config_target *t);
 
 #endif

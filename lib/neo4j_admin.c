@@ -258,6 +258,41 @@ nb_err neo4j_admin_check_argv(const struct neo4j_admin *na, const struct backup_
     return err;
 }
 
+nb_err neo4j_admin_check_restored_argv(const struct neo4j_admin *na, const struct check_request *r,
+                                       struct argv_list *a)
+{
+    nb_err err = add(a, "%s", na->program);
+
+    if (na->dialect == DIALECT_44) {
+        /* 4.4 checks a database of the configured data folder: the
+         * additional config points dbms.directories.* at the restore. */
+        if (!err)
+            err = add(a, "check-consistency");
+        if (!err)
+            err = add(a, "--database=%s", r->database);
+        if (!err)
+            err = add(a, "--additional-config=%s", r->config_file);
+        if (!err)
+            err = add(a, "--report-dir=%s", r->report_dir);
+    } else {
+        if (!err)
+            err = add(a, "database");
+        if (!err)
+            err = add(a, "check");
+        if (!err)
+            err = add(a, "--from-path-data=%s", r->databases_dir);
+        if (!err)
+            err = add(a, "--from-path-txn=%s", r->transactions_dir);
+        if (!err)
+            err = add(a, "--report-path=%s", r->report_dir);
+        if (!err)
+            err = add(a, "%s", r->database);
+    }
+    if (err)
+        argv_free(a);
+    return err;
+}
+
 nb_err neo4j_admin_restore_argv(const struct neo4j_admin *na, const struct restore_request *r,
                                 struct argv_list *a)
 {

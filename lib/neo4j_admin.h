@@ -66,6 +66,19 @@ nb_err neo4j_admin_backup_argv(const struct neo4j_admin *na, const struct backup
 /* 5 only: `database check` of the artifacts in req->backup_dir. */
 nb_err neo4j_admin_check_argv(const struct neo4j_admin *na, const struct backup_request *req,
                               struct argv_list *out) NB_WARN_UNUSED;
+/* The consistency check of a restored database (a restore drill): 4.4
+ * `check-consistency --database --additional-config` (a config naming the
+ * drill's data folders), 5+ `database check --from-path-data
+ * --from-path-txn`. */
+struct check_request {
+    const char *database;
+    const char *databases_dir;    /* DATA/databases */
+    const char *transactions_dir; /* DATA/transactions */
+    const char *config_file;      /* 4.4: dbms.directories.data=DATA ... */
+    const char *report_dir;
+};
+nb_err neo4j_admin_check_restored_argv(const struct neo4j_admin *na, const struct check_request *r,
+                                       struct argv_list *out) NB_WARN_UNUSED;
 nb_err neo4j_admin_restore_argv(const struct neo4j_admin *na, const struct restore_request *req,
                                 struct argv_list *out) NB_WARN_UNUSED;
 nb_err neo4j_admin_unbind_argv(const struct neo4j_admin *na, struct argv_list *out) NB_WARN_UNUSED;

@@ -18,9 +18,8 @@ void restore_path(const struct restore_config *cfg, char *buf, size_t len, const
 /* Removes the staging folder (.restore itself goes with the lock, when
  * nothing else is in it), so a failed restore leaves DATA_DIR as it found
  * it. Only the holder of the DATA_DIR lock gets here. */
-static void purge_staging(const struct restore_config *cfg, const char *staging)
+static void purge_staging(const char *staging)
 {
-    (void)cfg;
     if (fsutil_remove_tree(staging) != NB_OK)
         log_warn("%s", nb_errmsg());
 }
@@ -104,7 +103,7 @@ nb_err restore_database(struct restore_run *run, const char *db, enum restore_ou
     } else if (exists && !cfg->force_overwrite) {
         log_info("[%s] keeping the existing database in %s (FORCE_OVERWRITE=false)", db, dbdir);
         if (fsutil_exists(staging))
-            purge_staging(cfg, staging);
+            purge_staging(staging);
         *outcome = OUTCOME_KEPT;
         return NB_OK;
     }
@@ -124,7 +123,7 @@ nb_err restore_database(struct restore_run *run, const char *db, enum restore_ou
     /* Download, checksum and extraction: only the staging folder changes. */
     err = restore_fetch(run, db, &src, staging);
     if (err) {
-        purge_staging(cfg, staging);
+        purge_staging(staging);
         return err;
     }
 
@@ -133,11 +132,11 @@ nb_err restore_database(struct restore_run *run, const char *db, enum restore_ou
     if ((err = replace_database(run, db, staging, marker, exists || interrupted, interrupted,
                                 src.archive))) {
         /* The next start downloads again whatever happens: free the room. */
-        purge_staging(cfg, staging);
+        purge_staging(staging);
         return err;
     }
     if (cfg->purge_on_complete)
-        purge_staging(cfg, staging);
+        purge_staging(staging);
     else
         log_info("[%s] kept the staging folder %s (PURGE_ON_COMPLETE=false)", db, staging);
     *outcome = OUTCOME_RESTORED;

@@ -119,6 +119,13 @@ nb_err restore_fetch(struct restore_run *run, const char *db, const struct resto
         r, staging, src->have_manifest ? src->manifest.archive_bytes : r->size,
         src->have_manifest && src->manifest.have_content ? &limits : NULL, what, &stats);
     r->close(r);
+    run->fetched_bytes = stats.archive_bytes;
+    if (err == NB_ERR_INTEGRITY) {
+        /* A damaged stream is caught while decoding, before the checksum. */
+        char msg[1900];
+        snprintf(msg, sizeof(msg), "%s", nb_errmsg());
+        err = nb_error(err, "%s; nothing under DATA_DIR was changed", msg);
+    }
     if (!err)
         err = verify(st, db, src, &stats);
     if (!err)

@@ -106,6 +106,25 @@ static nb_err not_found(struct storage *st, const char *db, const char *timestam
                     db, timestamp, storage_url(st, db), sl.text);
 }
 
+/* A set that `neo4j-backup prune` is removing (DB/DB-STAMP.pruning) is
+ * never restored: its archive may vanish mid-download. */
+static nb_err refuse_pruned(struct storage *st, const char *db, const char *stamp)
+{
+    char marker[512];
+    struct storage_info info;
+    nb_err err;
+
+    snprintf(marker, sizeof(marker), "%s/%s-%s.pruning", db, db, stamp);
+    if ((err = storage_stat(st, marker, &info)))
+        return err;
+    if (info.exists)
+        return nb_error(NB_ERR_NOT_FOUND,
+                        "the backup of '%s' taken at %s is being removed by neo4j-backup prune "
+                        "(%s exists): restore another TIMESTAMP",
+                        db, stamp, storage_url(st, marker));
+    return NB_OK;
+}
+
 nb_err restore_resolve(struct storage *st, const char *db, const char *timestamp,
                        struct restore_source *src)
 {
@@ -113,6 +132,8 @@ nb_err restore_resolve(struct storage *st, const char *db, const char *timestamp
     nb_err err;
 
     memset(src, 0, sizeof(*src));
+    if (strcmp(timestamp, NAMING_LATEST) != 0 && (err = refuse_pruned(st, db, timestamp)))
+        return err;
     naming_object(manifest, sizeof(manifest), db, timestamp, OBJECT_MANIFEST);
     err = load_manifest(st, db, manifest, src);
     if (err != NB_ERR_NOT_FOUND) {
@@ -120,6 +141,8 @@ nb_err restore_resolve(struct storage *st, const char *db, const char *timestamp
             strcmp(src->manifest.timestamp, timestamp) != 0)
             err = nb_error(NB_ERR_INTEGRITY, "manifest '%s' is for %s, not %s",
                            storage_url(st, manifest), src->manifest.timestamp, timestamp);
+        if (!err && strcmp(timestamp, NAMING_LATEST) == 0)
+            err = refuse_pruned(st, db, src->manifest.timestamp);
         return err;
     }
     nb_error_clear();

@@ -3,6 +3,7 @@
 #define NB_RESTORE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -35,7 +36,8 @@ struct restore_run {
     struct neo4j_admin admin;
     bool admin_ready;
     bool unbound;
-    int lock_fd; /* the DATA_DIR lock, -1 when not held */
+    int lock_fd;            /* the DATA_DIR lock, -1 when not held */
+    uint64_t fetched_bytes; /* archive bytes of the last database's download */
 };
 
 /* lock.c: one restore at a time per DATA_DIR (DATA_DIR/.restore/.lock),

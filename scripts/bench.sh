@@ -74,7 +74,7 @@ check_tools() {
   for t in "$ROOT/bin/neo4j-backup" "$ROOT/bin/neo4j-restore" /usr/bin/time "$PY"; do
     [[ -x $t ]] || die "$t is missing: run 'make bench' (it builds and installs what is needed)"
   done
-  for t in gnuplot zstd gzip tar curl; do
+  for t in gnuplot zstd gzip tar curl igzip pigz; do
     command -v "$t" >/dev/null || die "$t is missing: run 'make deps'"
   done
   [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive number, not '$REPEAT'"
@@ -273,7 +273,8 @@ archive_of() { # archive_of DIR: the set's timestamped archive in a bucket folde
 # needs_set SET: some restore case of SET is wanted (so run 1 backs it up).
 needs_set() {
   local c
-  for c in restore "restore gcs" "tar -x" "fetch local" "fetch gcs" "old local" "old gcs"; do
+  for c in restore "restore today" "restore gcs" "tar -x" "igzip + tar" "fetch local" "fetch gcs" \
+    "old local" "old gcs"; do
     wanted "$1/$c" && return 0
   done
   return 1
@@ -281,6 +282,8 @@ needs_set() {
 
 # backup_cases SET VERSION [VAR=VALUE...]: neo4j-backup, gzip and zstd, each
 # into an empty local bucket; run 1 keeps its buckets as the restore sets.
+# "backup today" (gzip) is the pre-issue-13 path: libarchive's gzip -6 on
+# one thread (NB_BENCH_LIBARCHIVE_CODEC=1), its archive only measured.
 backup_cases() {
   local set=$1 version=$2 c comp
   shift 2
@@ -296,6 +299,13 @@ backup_cases() {
     if ((REP == 1)); then
       rm -rf "${SETS:?}/$comp" && mv "$WORK/bucket" "$SETS/$comp"
     fi
+    if [[ $comp == 4.4-gzip ]] && wanted "$comp/backup today"; then
+      rm -rf "$WORK/bucket" && mkdir -p "$WORK/bucket"
+      run_case "$comp" "backup today" "backup_$c" BUCKET="file://$WORK/bucket" \
+        STANDIN_VERSION="$version" STANDIN_LIVE_DIR="$LIVE" NEO4J_ADDR=localhost:6362 \
+        BACKUP_TIMESTAMP="$STAMP" CHECK_CONSISTENCY=false NB_BENCH_LIBARCHIVE_CODEC=1 "$@" ||
+        die "$LABEL/$comp/backup today failed: see $LOGS"
+    fi
   done
   rm -rf "$WORK/bucket"
 }
@@ -309,6 +319,8 @@ tar_cases() {
     [[ $c == zstd ]] && ext=zst
     must "4.4-$c" "tar -c" "tar_$c" OUT="$WORK/bucket/$DB.tar.$ext"
   done
+  rm -rf "$WORK/bucket" && mkdir -p "$WORK/bucket"
+  must 4.4-gzip "tar + pigz" tar_pigz OUT="$WORK/bucket/$DB.tar.gz"
   rm -rf "$WORK/bucket"
 }
 
@@ -321,7 +333,11 @@ restore_cases() {
   ARCHIVE_BYTES=$(stat -c %s "$archive")
   WARM=("$archive")
   must "$set" restore restore BUCKET="file://$dir" STANDIN_VERSION="$version"
+  [[ $set == 5-gzip ]] ||
+    must "$set" "restore today" restore BUCKET="file://$dir" STANDIN_VERSION="$version" \
+      NB_BENCH_LIBARCHIVE_CODEC=1
   must "$set" "tar -x" extract ARCHIVE="$archive"
+  [[ $set != 4.4-gzip ]] || must "$set" "igzip + tar" extract_igzip ARCHIVE="$archive"
   must "$set" "fetch local" fetch_local ARCHIVE="$archive"
   [[ $set == 4.4-gzip ]] || return 0
   must "$set" "old local" old_local ARCHIVE="$archive" STANDIN_VERSION="$version"

@@ -5,8 +5,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libarchive-dev libjansson-dev
-libssl-dev libexpat1-dev libzstd-dev zstd bats bats-assert bats-support cppcheck
-clang-format python3 python3-cryptography python3-jwt python3-yaml curl unzip time
+libssl-dev libexpat1-dev libzstd-dev zstd libisal-dev isal pigz zlib1g-dev bats bats-assert
+bats-support cppcheck clang-format python3 python3-cryptography python3-jwt python3-yaml curl unzip time
 gnuplot-nox util-linux"
 # The S3 tests' server: Ceph RGW with one monitor and one memstore OSD
 # (tests/lib/rgw.bash), and boto3 as an independent S3 client. Without

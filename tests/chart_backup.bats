@@ -58,7 +58,8 @@ CHECK_LABEL_SCAN_STORE=true
 CHECK_PROPERTY_OWNERS=false
 REMOVE_EXISTING_FILES=true
 REMOVE_BACKUP_FILES=true
-CREDENTIALS_FILE=/credentials/credentials"
+CREDENTIALS_FILE=/credentials/credentials
+LOG_FORMAT=text"
 }
 
 @test "backup-gcs: /backups on an emptyDir by default, the key secret read-only at /credentials" {
@@ -70,7 +71,7 @@ CREDENTIALS_FILE=/credentials/credentials"
   run q "$CRON" "$JOBPOD.volumes[name=credentials].secret"
   assert_output '{"defaultMode": 288, "items": [{"key": "credentials", "path": "credentials"}], "secretName": "neo4j-gcp-credentials"}'
   run q "$CRON" "$JOBPOD.securityContext"
-  assert_output '{"fsGroup": 7474, "fsGroupChangePolicy": "OnRootMismatch", "runAsGroup": 7474, "runAsNonRoot": true, "runAsUser": 7474}'
+  assert_output '{"fsGroup": 7474, "fsGroupChangePolicy": "OnRootMismatch", "runAsGroup": 7474, "runAsNonRoot": true, "runAsUser": 7474, "seccompProfile": {"type": "RuntimeDefault"}}'
   run q "$CRON" "$BACKUP.securityContext.allowPrivilegeEscalation"
   assert_output false
 }

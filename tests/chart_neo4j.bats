@@ -51,7 +51,8 @@ FORCE_OVERWRITE=false
 PURGE_ON_COMPLETE=true
 MISSING_BACKUP=fail
 DATA_DIR=/data
-CREDENTIALS_FILE=/credentials/credentials"
+CREDENTIALS_FILE=/credentials/credentials
+LOG_FORMAT=text"
 }
 
 @test "single-instance-restore: the data claim at /data in both containers, the key secret read-only at /credentials" {
@@ -251,9 +252,9 @@ CREDENTIALS_FILE=/credentials/credentials"
   local sts
   for sts in "$CORE" "$REPLICA"; do
     run q "$sts" "$POD.securityContext"
-    assert_output '{"fsGroup": 7474, "fsGroupChangePolicy": "OnRootMismatch", "runAsGroup": 7474, "runAsNonRoot": true, "runAsUser": 7474}'
+    assert_output '{"fsGroup": 7474, "fsGroupChangePolicy": "OnRootMismatch", "runAsGroup": 7474, "runAsNonRoot": true, "runAsUser": 7474, "seccompProfile": {"type": "RuntimeDefault"}}'
     run q "$sts" "$RESTORE.securityContext"
-    assert_output '{"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}'
+    assert_output '{"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}}'
     run q "$sts" "$NEO4J.securityContext.allowPrivilegeEscalation"
     assert_output false
   done
@@ -277,6 +278,7 @@ MISSING_BACKUP=skip
 BACKUP_SET_DIR=data/neo4j
 DATA_DIR=/data
 CREDENTIALS_FILE=/credentials/credentials
+LOG_FORMAT=text
 HEAP_SIZE=1G"
   run q "$CORE" "$RESTORE.image"
   assert_output registry.example.com/neo4j-restore:custom

@@ -21,6 +21,8 @@ neo4j neo4j-helm-values -f @FIXTURES@/neo4j-helm-cluster-restore.yaml --set acce
 neo4j load-balancer --set acceptLicenseAgreement=yes --set core.service.type=LoadBalancer --set core.service.loadBalancerSourceRanges={10.0.0.0/8} --set podDisruptionBudget.maxUnavailable=1
 backup backup-ci -f @BACKUP@/ci/default-values.yaml
 backup backup-extras --set bucket=s3://b --set timeZone=Etc/UTC --set activeDeadlineSeconds=7200 --set serviceAccountName=graph-neo4j-sa --set tempVolumeMount.subPath=backups
+backup backup-operations --set bucket=gs://b --set secretName=k --set drill.enabled=true --set drill.activeDeadlineSeconds=3600 --set retention.keepLast=3 --set retention.keepDaily=7 --set retention.keepWithin=36h --set logFormat=json --set metrics.pushgateway.url=http://pushgateway.monitoring:9091 --set prometheusRule.enabled=true --set prometheusRule.labels.release=kube-prometheus-stack
+neo4j neo4j-operations --set acceptLicenseAgreement=yes --set core.restore.enabled=true --set core.restore.bucket=gs://b --set logFormat=json --set metrics.pushgateway.url=http://pushgateway.monitoring:9091 --set metrics.prometheus.enabled=true --set dbms.memory.heap.max_size=1g
 '
 
 setup_file() {
@@ -94,7 +96,8 @@ setup() {
   for s in single-instance-restore single-instance-restore-aws single-instance-restore-azure \
     single-instance-restore-workload-identity cluster-restore cluster-restore-aws cluster-restore-azure \
     cluster-restore-workload-identity cluster-restore-aws-irsa cluster-restore-azure-workload-identity \
-    cluster-restore-neo4j44 backup-gcs backup-aws backup-azure backup-workload-identity backup-neo4j44; do
+    cluster-restore-neo4j44 backup-gcs backup-aws backup-azure backup-workload-identity backup-neo4j44 \
+    backup-operations; do
     [ -f "$SCENARIOS/$s.yaml" ] || fail "deployment-scenarios/$s.yaml is missing"
   done
 }
@@ -163,4 +166,49 @@ EOF
   assert_output --partial '"app.kubernetes.io/name": "neo4j-backup"'
   assert_output --partial '"app.kubernetes.io/instance": "graph"'
   assert_output --partial '"helm.sh/chart": "neo4j-backup-0.1.0"'
+}
+
+# readme_drift CHART_DIR: regenerates a copy of CHART_DIR/README.md with
+# readme-generator-for-helm from CHART_DIR/values.yaml and prints the diff
+# against the committed README (empty when the tables are current).
+readme_drift() {
+  local dir=$1 copy="$BATS_TEST_TMPDIR/README.md"
+  cp "$dir/README.md" "$copy"
+  "$PROJECT_ROOT/tests/node_modules/.bin/readme-generator" -v "$dir/values.yaml" -r "$copy" >"$BATS_TEST_TMPDIR/gen.log" 2>&1 ||
+    { cat "$BATS_TEST_TMPDIR/gen.log"; return 2; }
+  diff -u "$dir/README.md" "$copy"
+}
+
+@test "both charts' README parameter tables are what readme-generator-for-helm makes of values.yaml" {
+  local chart
+  for chart in "$NEO4J_CHART" "$BACKUP_CHART"; do
+    run readme_drift "$chart"
+    echo "$chart: $output"
+    assert_success
+    assert_output ""
+    run grep -c '^| `' "$chart/README.md"
+    [ "$output" -ge 40 ]
+  done
+  # every chart value is in its table
+  run grep -F '| `drill.scratchSizeLimit`' "$BACKUP_CHART/README.md"
+  assert_success
+  run grep -F '| `dbms.memory.heap.max_size`' "$NEO4J_CHART/README.md"
+  assert_success
+}
+
+@test "the README check fails when a table drifts from values.yaml, and on missing metadata" {
+  local dir="$BATS_TEST_TMPDIR/chart"
+  mkdir -p "$dir"
+  cp "$BACKUP_CHART/README.md" "$BACKUP_CHART/values.yaml" "$dir/"
+  sed -i 's/^jobSchedule: "0 \*\/12 \* \* \*"/jobSchedule: "0 3 * * *"/' "$dir/values.yaml"
+  run readme_drift "$dir"
+  echo "$output"
+  assert_failure 1
+  assert_output --partial '+| `jobSchedule`'
+  cp "$BACKUP_CHART/values.yaml" "$dir/"
+  printf 'undocumented: 1\n' >>"$dir/values.yaml"
+  run readme_drift "$dir"
+  echo "$output"
+  assert_failure 2
+  assert_output --partial "Missing metadata for key: undocumented"
 }

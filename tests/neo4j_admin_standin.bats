@@ -116,7 +116,7 @@ merged_equals_live() {
   # real commands the stand-in does not model: a set-up error of the test
   run neo4j-admin database dump --to-path=x neo4j
   assert_failure 125
-  STANDIN_VERSION=4.4.10 run neo4j-admin check-consistency --database=neo4j
+  STANDIN_VERSION=4.4.10 run neo4j-admin store-info --database=neo4j
   assert_failure 125
 }
 
@@ -677,4 +677,45 @@ wait_for_file() {
   assert_line --index 2 "neo4j-admin --version"
   assert_line --index 3 "neo4j-admin"
   [ "${#lines[@]}" -eq 4 ]
+}
+
+# -------------------------------------------------------------------------
+# consistency checks of a restored database (verify --deep)
+
+@test "4.4 check-consistency: --database or --backup, exactly one; documented flags" {
+  export STANDIN_VERSION=4.4.10
+  refused 2 check-consistency
+  first_error "Error: Missing required argument(s): (--database=<database> | --backup=<path>)"
+  refused 2 check-consistency --database=neo4j --backup=bk
+  refused 2 check-consistency --database=neo4j --check-graph
+  refused 2 check-consistency --database=neo4j --frobnicate=1
+  mkdir -p d/databases/neo4j d/transactions/neo4j bk/neo4j
+  touch d/databases/neo4j/neostore bk/neo4j/neostore
+  printf 'dbms.directories.data=%s\ndbms.directories.transaction.logs.root=%s\n' "$PWD/d" "$PWD/d/transactions" >c.conf
+  run neo4j-admin check-consistency --database=neo4j --additional-config=c.conf --report-dir=rep \
+    --check-graph=true --check-indexes=true --check-index-structure=false \
+    --check-label-scan-store=true --check-property-owners=false --verbose
+  assert_success
+  assert_output --partial "is consistent"
+  run neo4j-admin check-consistency --backup=bk/neo4j
+  assert_success
+  # without the config it looks in NEO4J_HOME/data: nothing there
+  NEO4J_HOME=$PWD/none run neo4j-admin check-consistency --database=neo4j
+  assert_failure 1
+  STANDIN_INCONSISTENT=neo4j run neo4j-admin check-consistency --database=neo4j --additional-config=c.conf --report-dir=rep
+  assert_failure 1
+  assert_output --partial "Inconsistencies found"
+  ls rep/inconsistencies-*.report
+}
+
+@test "5.x database check: --from-path-data and --from-path-txn together, not with --from-path" {
+  mkdir -p d/databases/neo4j d/transactions/neo4j
+  touch d/databases/neo4j/neostore
+  refused 2 database check --from-path-data=d/databases neo4j
+  refused 2 database check --from-path-txn=d/transactions neo4j
+  refused 2 database check --from-path-data=d/databases --from-path-txn=d/transactions --from-path=x neo4j
+  run neo4j-admin database check --from-path-data=d/databases --from-path-txn=d/transactions --report-path=rep neo4j
+  assert_success
+  STANDIN_INCONSISTENT=neo4j run neo4j-admin database check --from-path-data=d/databases --from-path-txn=d/transactions --report-path=rep neo4j
+  assert_failure 1
 }

@@ -256,6 +256,46 @@ PY
   refute_output --partial "t$BATS_TEST_NUMBER/"
 }
 
+# ---- operating the backups on s3:// ----
+
+@test "list, verify and prune on s3://: the sets, a flipped byte found (exit 5), retention applied" {
+  for stamp in 2026-01-01-00:00:00 2026-01-02-00:00:00 2026-01-03-00:00:00; do
+    BACKUP_TIMESTAMP=$stamp backup_ok
+  done
+  run --separate-stderr neo4j-backup list --output=json
+  echo "$output"
+  assert_success
+  "$SYS_PYTHON" - "$output" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])["databases"]["neo4j"]
+assert d["latest"] == "2026-01-03-00:00:00", d
+assert [s["timestamp"] for s in d["sets"]] == ["2026-01-03-00:00:00", "2026-01-02-00:00:00", "2026-01-01-00:00:00"], d
+assert not any(s["legacy"] for s in d["sets"])
+PY
+  run neo4j-backup verify --timestamp=all
+  echo "$output"
+  assert_success
+  # a flipped byte in the oldest set, written by boto3
+  key="t$BATS_TEST_NUMBER/neo4j/neo4j-2026-01-01-00:00:00.tar.gz"
+  rgw_s3 get backups "$key" "$W/a.tar.gz"
+  printf 'X' | dd of="$W/a.tar.gz" bs=1 seek=5000 conv=notrunc status=none
+  rgw_s3 put backups "$key" "$W/a.tar.gz"
+  run -5 neo4j-backup verify --timestamp=all
+  echo "$output"
+  assert_output --partial "2026-01-01-00:00:00"
+  # keep the newest one: the two older sets go, latest stays
+  KEEP_LAST=1 run neo4j-backup prune
+  echo "$output"
+  assert_success
+  run rgw_s3 ls backups "t$BATS_TEST_NUMBER/neo4j/"
+  echo "$output"
+  refute_output --partial "2026-01-01-00:00:00"
+  refute_output --partial "2026-01-02-00:00:00"
+  assert_output --partial "neo4j-2026-01-03-00:00:00.tar.gz"
+  assert_output --partial "neo4j-latest.manifest.json"
+  restore_ok
+}
+
 # ---- races ----
 
 # race_backups STAMP: two backups with one stamp at once; exactly one wins
@@ -352,6 +392,10 @@ set_intact() {
   assert_output --partial "S3_MAX_PARTS"
   AWS_ENDPOINT_URL_S3=ftp://x run -2 neo4j-restore
   assert_output --partial "AWS_ENDPOINT_URL_S3"
+  PARALLEL_READS=0 run -2 neo4j-restore
+  assert_output --partial "PARALLEL_READS"
+  PARALLEL_UPLOADS=many run -2 neo4j-backup
+  assert_output --partial "PARALLEL_UPLOADS"
 }
 
 @test "S3_STORAGE_CLASS reaches the store; an S3_SSE the store refuses fails closed" {
@@ -370,7 +414,7 @@ set_intact() {
 
 # ---- size ----
 
-@test "200 MB through multipart both ways: byte-identical, restore peak RSS under 32 MiB" {
+@test "200 MB through multipart both ways: byte-identical; restore peak RSS under 32 MiB with one stream, 64 MiB with 4" {
   big_live_db $((200 * 1024 * 1024))
   export COMPRESSION=gzip COMPRESSION_LEVEL=1
   run /usr/bin/time -f 'peak-rss-kb %M' neo4j-backup
@@ -378,14 +422,23 @@ set_intact() {
   assert_success
   backup_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
   archive_line | grep -Eq -- '-[0-9]+"?$'
-  run /usr/bin/time -f 'peak-rss-kb %M' neo4j-restore
+  PARALLEL_READS=1 run /usr/bin/time -f 'peak-rss-kb %M' neo4j-restore
   echo "$output" | tail -4
   assert_success
   restore_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
   restored_equals_live neo4j
-  echo "peak RSS: backup ${backup_rss} KiB, restore ${restore_rss} KiB"
+  # the default: 4 concurrent ranged GETs through the reorder window
+  rgw_env_for_tools --endpoint "$RGW_PROXY_ENDPOINT"
+  FORCE_OVERWRITE=true run /usr/bin/time -f 'peak-rss-kb %M' neo4j-restore
+  echo "$output" | tail -4
+  assert_success
+  parallel_rss=$(awk '/^peak-rss-kb/ {print $2}' <<<"$output")
+  restored_equals_live neo4j
+  [ "$(rgw_proxy_log | awk -F'\t' '$1 == "GET" && $3 != "-" && $2 ~ /\.tar\.gz$/' | wc -l)" -ge 10 ]
+  echo "peak RSS: backup ${backup_rss} KiB, restore ${restore_rss} KiB (1 stream), ${parallel_rss} KiB (4)"
   if ! ldd "$BIN_DIR/neo4j-restore" | grep -q libasan; then
     [ "$restore_rss" -lt 32768 ]
+    [ "$parallel_rss" -lt 65536 ]
     [ "$backup_rss" -lt 65536 ]
   fi
 }

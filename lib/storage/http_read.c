@@ -16,6 +16,7 @@
  * made progress.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,7 +487,8 @@ static void http_read_close(struct storage_reader *r)
     free(rd);
 }
 
-nb_err http_read_open(const struct http_read_spec *spec, struct storage_reader **out)
+/* One sequential reader; `pin` (may be NULL) pins it from the start. */
+static nb_err open_one(const struct http_read_spec *spec, const char *pin, struct http_reader **out)
 {
     struct http_reader *rd = calloc(1, sizeof(*rd));
     nb_err err;
@@ -497,6 +499,8 @@ nb_err http_read_open(const struct http_read_spec *spec, struct storage_reader *
     rd->base.close = http_read_close;
     rd->spec = *spec;
     snprintf(rd->name, sizeof(rd->name), "%s", spec->name);
+    if (pin)
+        snprintf(rd->pin, sizeof(rd->pin), "%s", pin);
     rd->next = rd->retry_mark = spec->offset;
     rd->end = spec->length ? spec->offset + spec->length : UINT64_MAX;
     rd->cap = HTTP_READ_RING_SIZE;
@@ -506,11 +510,265 @@ nb_err http_read_open(const struct http_read_spec *spec, struct storage_reader *
         return nb_error(NB_ERR_NOMEM, "out of memory");
     }
     http_retry_start(&rd->retry, NULL);
-    err = begin(rd, true);
+    err = begin(rd, !pin);
     if (err) {
         http_read_close(&rd->base);
         return err;
     }
-    *out = &rd->base;
+    *out = rd;
+    return NB_OK;
+}
+
+/*
+ * ---- parallel ranged reads ----
+ *
+ * With parallel > 1 and an object of more than two chunks, the first
+ * chunk is read by the opening request (which learns the size and the
+ * version), and the rest by `parallel` worker threads, each fetching the
+ * next chunk not yet taken with its own pinned, resuming reader into a slot
+ * of a bounded reorder window; read() hands the chunks over in order.
+ * Memory: (parallel + 1) chunks. Errors of a worker reach the reader in
+ * the chunk's order, with their message.
+ */
+#define PREAD_CHUNK (4u << 20)
+
+struct pslot {
+    char *buf;
+    size_t len;
+    uint64_t index; /* chunk number */
+    enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE } state;
+    nb_err err;
+    char errmsg[1024];
+};
+
+struct preader {
+    struct storage_reader base;
+    struct http_read_spec spec;
+    char *url, *name;
+    char pin[256];
+    struct http_reader *first; /* the opening request: chunk 0 */
+    uint64_t start, end;       /* object offsets of the read */
+    uint64_t chunks;           /* how many, the first included */
+    uint64_t next_take;        /* next chunk a worker takes */
+    uint64_t current;          /* chunk read() is in */
+    size_t pos;                /* in the current chunk */
+    unsigned nslots, nworkers;
+    struct pslot *slots;
+    pthread_t *workers;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+};
+
+static nb_err fetch_chunk(struct preader *p, uint64_t index, char *buf, size_t *len)
+{
+    struct http_read_spec spec = p->spec;
+    struct http_reader *rd = NULL;
+    uint64_t off = p->start + index * PREAD_CHUNK;
+    size_t want = (size_t)((p->end - off) < PREAD_CHUNK ? p->end - off : PREAD_CHUNK), have = 0;
+    nb_err err;
+
+    spec.url = p->url;
+    spec.name = p->name;
+    spec.offset = off;
+    spec.length = want;
+    if ((err = open_one(&spec, p->pin, &rd)))
+        return err;
+    while (have < want) {
+        size_t got = 0;
+        bool stop;
+        pthread_mutex_lock(&p->lock);
+        stop = p->stop;
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
+            break;
+        if ((err = http_read(&rd->base, buf + have, want - have, &got)))
+            break;
+        if (got == 0) {
+            err =
+                nb_error(NB_ERR_STORAGE,
+                         STORAGE_MSG_READ ": the store ended chunk %" PRIu64 " at %zu of %zu bytes",
+                         p->name, index, have, want);
+            break;
+        }
+        have += got;
+    }
+    http_read_close(&rd->base);
+    *len = have;
+    return err;
+}
+
+static void *worker_main(void *arg)
+{
+    struct preader *p = arg;
+
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        uint64_t k;
+        struct pslot *slot;
+        size_t len = 0;
+        nb_err err;
+
+        /* the next chunk, once its slot is free (bounded window) */
+        while (!p->stop && p->next_take < p->chunks &&
+               p->slots[p->next_take % p->nslots].state != SLOT_FREE)
+            pthread_cond_wait(&p->cond, &p->lock);
+        if (p->stop || p->next_take >= p->chunks)
+            break;
+        k = p->next_take++;
+        slot = &p->slots[k % p->nslots];
+        slot->state = SLOT_BUSY;
+        slot->index = k;
+        pthread_mutex_unlock(&p->lock);
+
+        err = fetch_chunk(p, k, slot->buf, &len);
+
+        pthread_mutex_lock(&p->lock);
+        slot->len = len;
+        slot->err = err;
+        if (err)
+            snprintf(slot->errmsg, sizeof(slot->errmsg), "%s", nb_errmsg());
+        slot->state = SLOT_DONE;
+        pthread_cond_broadcast(&p->cond);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+static nb_err pread_read(struct storage_reader *r, void *buf, size_t len, size_t *got)
+{
+    struct preader *p = (struct preader *)r;
+    struct pslot *slot;
+    nb_err err = NB_OK;
+
+    *got = 0;
+    if (len == 0)
+        return NB_OK;
+    if (p->first) {
+        err = http_read(&p->first->base, buf, len, got);
+        if (err || *got)
+            return err;
+        http_read_close(&p->first->base);
+        p->first = NULL;
+        p->current = 1;
+    }
+    if (p->current >= p->chunks)
+        return NB_OK;
+    pthread_mutex_lock(&p->lock);
+    slot = &p->slots[p->current % p->nslots];
+    while (!(slot->state == SLOT_DONE && slot->index == p->current))
+        pthread_cond_wait(&p->cond, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    if (slot->err)
+        return nb_error(slot->err, "%s", slot->errmsg);
+    *got = slot->len - p->pos < len ? slot->len - p->pos : len;
+    memcpy(buf, slot->buf + p->pos, *got);
+    p->pos += *got;
+    if (p->pos == slot->len) {
+        pthread_mutex_lock(&p->lock);
+        slot->state = SLOT_FREE;
+        p->current++;
+        p->pos = 0;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+    }
+    return NB_OK;
+}
+
+static void pread_close(struct storage_reader *r)
+{
+    struct preader *p = (struct preader *)r;
+
+    pthread_mutex_lock(&p->lock);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    for (unsigned i = 0; i < p->nworkers; i++)
+        pthread_join(p->workers[i], NULL);
+    if (p->first)
+        http_read_close(&p->first->base);
+    for (unsigned i = 0; p->slots && i < p->nslots; i++)
+        free(p->slots[i].buf);
+    free(p->slots);
+    free(p->workers);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->cond);
+    free(p->url);
+    free(p->name);
+    free(p);
+}
+
+nb_err http_read_open(const struct http_read_spec *spec, struct storage_reader **out)
+{
+    struct http_read_spec first = *spec;
+    struct http_reader *rd = NULL;
+    struct preader *p;
+    uint64_t end;
+    unsigned n = spec->parallel;
+    nb_err err;
+
+    if (n <= 1 || (spec->length && spec->length <= PREAD_CHUNK)) {
+        if ((err = open_one(spec, NULL, &rd)))
+            return err;
+        *out = &rd->base;
+        return NB_OK;
+    }
+    /* The opening request reads chunk 0 and learns size and version. */
+    first.length = PREAD_CHUNK;
+    if ((err = open_one(&first, NULL, &rd)))
+        return err;
+    end = rd->base.size ? rd->base.size : rd->end;
+    if (spec->length && spec->offset + spec->length < end)
+        end = spec->offset + spec->length;
+    if (!rd->base.size || end <= spec->offset + PREAD_CHUNK) {
+        /* the opening request covers it all (or the size is not told) */
+        if (!rd->base.size) {
+            http_read_close(&rd->base);
+            if ((err = open_one(spec, NULL, &rd)))
+                return err;
+        }
+        *out = &rd->base;
+        return NB_OK;
+    }
+    if (!(p = calloc(1, sizeof(*p)))) {
+        http_read_close(&rd->base);
+        return nb_error(NB_ERR_NOMEM, "out of memory");
+    }
+    p->base.read = pread_read;
+    p->base.close = pread_close;
+    p->base.size = rd->base.size;
+    p->spec = *spec;
+    p->first = rd;
+    snprintf(p->pin, sizeof(p->pin), "%s", rd->pin);
+    p->start = spec->offset;
+    p->end = end;
+    p->chunks = (end - spec->offset + PREAD_CHUNK - 1) / PREAD_CHUNK;
+    p->next_take = p->current = 1;
+    p->nworkers = n;
+    p->nslots = n + 1;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
+    if (!(p->url = strdup(spec->url)) || !(p->name = strdup(spec->name)) ||
+        !(p->slots = calloc(p->nslots, sizeof(*p->slots))) ||
+        !(p->workers = calloc(n, sizeof(*p->workers)))) {
+        p->nworkers = 0;
+        pread_close(&p->base);
+        return nb_error(NB_ERR_NOMEM, "out of memory");
+    }
+    for (unsigned i = 0; i < p->nslots; i++) {
+        if (!(p->slots[i].buf = malloc(PREAD_CHUNK))) {
+            p->nworkers = 0;
+            pread_close(&p->base);
+            return nb_error(NB_ERR_NOMEM, "out of memory for the parallel read of %s", spec->name);
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&p->workers[i], NULL, worker_main, p) != 0) {
+            p->nworkers = i;
+            pread_close(&p->base);
+            return nb_error(NB_ERR_INTERNAL, "unable to start the parallel read of %s", spec->name);
+        }
+    }
+    *out = &p->base;
     return NB_OK;
 }

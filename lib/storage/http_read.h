@@ -8,6 +8,12 @@
  * pinned to the version the first answer named, with http_retry_next()'s
  * retries. No byte is returned twice or skipped; an object replaced
  * during the read fails the read rather than mixing two versions.
+ *
+ * With spec.parallel > 1, a large object is read by that many concurrent
+ * ranged GETs of 4 MiB chunks, every one pinned to the first answer's
+ * version, into a reorder window of parallel + 1 chunks that read() hands
+ * over in order: for links where one connection is slower than the
+ * decoder.
  */
 #ifndef NB_STORAGE_HTTP_READ_H
 #define NB_STORAGE_HTTP_READ_H
@@ -37,6 +43,9 @@ struct http_read_spec {
     const char *pin_query;
     http_fail_fn fail;
     void *fail_ctx;
+    /* Concurrent ranged GETs (PARALLEL_READS; 0 or 1: one stream). The
+     * signer and fail must then be thread-safe. */
+    unsigned parallel;
 };
 
 /* Opens the read: the first request is sent and its answer checked (a

@@ -16,7 +16,10 @@
  * - A full part is sent only when more bytes arrive, so the last part is
  *   never empty; an object that never fills a part goes up whole at commit
  *   (put_whole), in one request.
- * - Memory: one part buffer (it starts small and grows to the part size).
+ * - Memory: one part buffer (it starts small and grows to the part size);
+ *   with limits.parallel > 1 and a driver whose parts may go side by side,
+ *   parallel + 1 parts: after the first part, full parts go to that many
+ *   upload threads while the stream fills the next.
  * - On any failure, and on abort(), the driver's abort discards what was
  *   sent: nothing becomes visible under the name.
  */
@@ -35,6 +38,7 @@ struct part_limits {
     size_t max_part;
     size_t quantum;     /* parts but the last are multiples of this (1: any) */
     unsigned max_parts; /* 0: no limit */
+    unsigned parallel;  /* parts sent at once (PARALLEL_UPLOADS) when ops->parallel; 0, 1: one */
 };
 
 struct part_ops {
@@ -53,6 +57,9 @@ struct part_ops {
     void (*abort)(void *ctx);
     /* Frees ctx. Always called, last. */
     void (*free)(void *ctx);
+    /* put_part may run on several threads at once, parts out of order
+     * (all but the first and the final part): S3 parts, Azure blocks. */
+    bool parallel;
 };
 
 /* A writer over `ops`/`ctx` (which it owns from now on, also on failure). */

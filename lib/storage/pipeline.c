@@ -130,19 +130,28 @@ static void queue_finish(struct queue *q, bool stop)
 
 struct prefetch {
     struct storage_reader base;
-    struct storage_reader *inner;
+    struct chunk_source *src;
     struct queue q;
     pthread_t thread;
-    size_t pos; /* consumed bytes of the head chunk */
+    size_t pos;    /* consumed bytes of the head chunk */
+    bool borrowed; /* storage_prefetch_next() lent the head chunk */
+};
+
+/* The source of storage_prefetch(): a storage reader, read as it is. */
+struct reader_source {
+    struct chunk_source base;
+    struct storage_reader *r;
 };
 
 /* Fills one chunk; bytes read before an error are kept (*got). */
-static nb_err fill_chunk(struct storage_reader *r, char *buf, size_t len, size_t *got)
+static nb_err reader_fill(struct chunk_source *s, void *buf, size_t len, size_t *got)
 {
+    struct storage_reader *r = ((struct reader_source *)s)->r;
+
     *got = 0;
     while (*got < len) {
         size_t n = 0;
-        nb_err err = r->read(r, buf + *got, len - *got, &n);
+        nb_err err = r->read(r, (char *)buf + *got, len - *got, &n);
         if (err)
             return err;
         if (n == 0)
@@ -152,6 +161,14 @@ static nb_err fill_chunk(struct storage_reader *r, char *buf, size_t len, size_t
     return NB_OK;
 }
 
+static void reader_close(struct chunk_source *s)
+{
+    struct reader_source *rs = (struct reader_source *)s;
+
+    rs->r->close(rs->r);
+    free(rs);
+}
+
 static void *prefetch_main(void *arg)
 {
     struct prefetch *p = arg;
@@ -159,7 +176,7 @@ static void *prefetch_main(void *arg)
 
     while ((slot = queue_reserve(&p->q)) >= 0) {
         size_t got = 0;
-        nb_err err = fill_chunk(p->inner, p->q.data[slot], p->q.chunk_size, &got);
+        nb_err err = p->src->fill(p->src, p->q.data[slot], p->q.chunk_size, &got);
         if (got > 0)
             queue_push(&p->q, got);
         if (err) {
@@ -182,6 +199,10 @@ static nb_err prefetch_read(struct storage_reader *r, void *buf, size_t len, siz
     size_t n;
 
     *got = 0;
+    if (p->borrowed) {
+        p->borrowed = false;
+        queue_pop(q);
+    }
     if (!queue_wait_full(q))
         return q->err ? queue_error(q) : NB_OK;
     n = q->len[q->head] - p->pos;
@@ -197,39 +218,74 @@ static nb_err prefetch_read(struct storage_reader *r, void *buf, size_t len, siz
     return NB_OK;
 }
 
+nb_err storage_prefetch_next(struct storage_reader *r, const void **buf, size_t *len)
+{
+    struct prefetch *p = (struct prefetch *)r;
+    struct queue *q = &p->q;
+
+    *buf = NULL;
+    *len = 0;
+    if (p->borrowed) {
+        p->borrowed = false;
+        queue_pop(q);
+    }
+    if (!queue_wait_full(q))
+        return q->err ? queue_error(q) : NB_OK;
+    *buf = q->data[q->head] + p->pos;
+    *len = q->len[q->head] - p->pos;
+    p->pos = 0;
+    p->borrowed = true;
+    return NB_OK;
+}
+
 static void prefetch_close(struct storage_reader *r)
 {
     struct prefetch *p = (struct prefetch *)r;
 
     queue_finish(&p->q, true);
     pthread_join(p->thread, NULL);
-    p->inner->close(p->inner);
+    p->src->close(p->src);
     queue_free(&p->q);
     free(p);
 }
 
-nb_err storage_prefetch(struct storage_reader *inner, size_t chunk_size, unsigned chunks,
-                        struct storage_reader **out)
+nb_err storage_prefetch_source(struct chunk_source *src, uint64_t size, size_t chunk_size,
+                               unsigned chunks, struct storage_reader **out)
 {
     struct prefetch *p = calloc(1, sizeof(*p));
 
     if (!p || queue_init(&p->q, chunk_size, chunks) != NB_OK) {
         free(p);
-        inner->close(inner);
+        src->close(src);
         return NB_ERR_NOMEM;
     }
-    p->inner = inner;
+    p->src = src;
     p->base.read = prefetch_read;
     p->base.close = prefetch_close;
-    p->base.size = inner->size;
+    p->base.size = size;
     if (pthread_create(&p->thread, NULL, prefetch_main, p) != 0) {
         queue_free(&p->q);
         free(p);
-        inner->close(inner);
+        src->close(src);
         return nb_error(NB_ERR_INTERNAL, "unable to start the download thread");
     }
     *out = &p->base;
     return NB_OK;
+}
+
+nb_err storage_prefetch(struct storage_reader *inner, size_t chunk_size, unsigned chunks,
+                        struct storage_reader **out)
+{
+    struct reader_source *rs = calloc(1, sizeof(*rs));
+
+    if (!rs) {
+        inner->close(inner);
+        return NB_ERR_NOMEM;
+    }
+    rs->base.fill = reader_fill;
+    rs->base.close = reader_close;
+    rs->r = inner;
+    return storage_prefetch_source(&rs->base, inner->size, chunk_size, chunks, out);
 }
 
 /* ---- write-behind writer ----------------------------------------------- */

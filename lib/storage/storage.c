@@ -38,17 +38,42 @@ nb_err storage_open(const struct location *loc, const struct storage_options *op
     if (!driver)
         return nb_error(NB_ERR_INTERNAL, "BUCKET '%s': no driver for the %s provider", loc->display,
                         provider_name(loc->provider));
-    s = calloc(1, sizeof(*s));
-    if (!s)
-        return NB_ERR_NOMEM;
-    s->driver = driver;
-    s->loc = loc;
-    err = driver->open(loc, opts, &s->data);
+    {
+        struct storage_options o = {0};
+        if (opts)
+            o = *opts;
+        if ((err = storage_parallel_setting("PARALLEL_READS", &o.parallel_reads)) ||
+            (err = storage_parallel_setting("PARALLEL_UPLOADS", &o.parallel_uploads)))
+            return err;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+            return NB_ERR_NOMEM;
+        s->driver = driver;
+        s->loc = loc;
+        err = driver->open(loc, &o, &s->data);
+    }
     if (err) {
         free(s);
         return err;
     }
     *out = s;
+    return NB_OK;
+}
+
+nb_err storage_parallel_setting(const char *name, unsigned *out)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n;
+
+    *out = STORAGE_DEFAULT_PARALLEL_READS;
+    if (!v || !*v)
+        return NB_OK;
+    n = strtol(v, &end, 10);
+    if (*end || n < 1 || n > STORAGE_MAX_PARALLEL_READS)
+        return nb_error(NB_ERR_USAGE, "%s '%s' is not a number from 1 to %d (1: one at a time)",
+                        name, v, STORAGE_MAX_PARALLEL_READS);
+    *out = (unsigned)n;
     return NB_OK;
 }
 

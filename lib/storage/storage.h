@@ -111,7 +111,21 @@ typedef nb_err (*storage_list_cb)(void *ctx, const char *name, uint64_t size);
 
 struct storage_options {
     const char *credentials_file; /* NULL: the ambient identity */
+    /* Concurrent ranged GETs per read (PARALLEL_READS, default 4; 1: one
+     * stream); storage_open() fills it, cloud drivers pass it to
+     * http_read. */
+    unsigned parallel_reads;
+    /* Parts (S3) or blocks (Azure) uploaded at once (PARALLEL_UPLOADS,
+     * default 4; 1: one at a time); storage_open() fills it. */
+    unsigned parallel_uploads;
 };
+
+#define STORAGE_DEFAULT_PARALLEL_READS 4
+#define STORAGE_MAX_PARALLEL_READS     16
+
+/* PARALLEL_READS / PARALLEL_UPLOADS from the environment (default 4),
+ * checked: a value that is not 1 to 16 is NB_ERR_USAGE naming it. */
+nb_err storage_parallel_setting(const char *name, unsigned *out) NB_WARN_UNUSED;
 
 struct storage_driver {
     const char *name;

@@ -20,7 +20,7 @@ volumes are mounted at their mountPath. Nothing outside DIR changes.
 The image is emulated (--image neo4j): the official Neo4j image's PATH and
 NEO4J_HOME, its neo4j user (7474) and its /var/lib/neo4j/data -> /data link,
 with neo4j-restore/neo4j-backup from --bin-dir in /usr/local/bin (where
-docker/*.Dockerfile installs them) and the neo4j-admin stand-in as
+docker/Dockerfile installs them) and the neo4j-admin stand-in as
 /var/lib/neo4j/bin/neo4j-admin.
 
 Options:

@@ -8,6 +8,8 @@
 //      interfaces: fields the API does not know (a typo such as
 //      "readonly: true" that the API server would drop or refuse) are errors,
 //      which the OpenAPI schemas alone do not catch.
+//   3. the CRDs of CRD_PACKAGES (PrometheusRule) the same two ways, from
+//      their packages' CRD schemas.
 // Prints one line per problem ("FILE: Kind/name: message") and a summary;
 // exits 1 when any object fails, 2 on a usage error.
 'use strict';
@@ -19,9 +21,18 @@ const ts = require('typescript');
 
 const modelsRoot = path.dirname(require.resolve('kubernetes-models/package.json'));
 
-// "apps/v1" + "StatefulSet" -> "kubernetes-models/apps/v1/StatefulSet"
+// Custom resources the charts may render, and the npm package (of the
+// kubernetes-models family) that holds their CRD schemas.
+const CRD_PACKAGES = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+};
+
+// "apps/v1" + "StatefulSet" -> "kubernetes-models/apps/v1/StatefulSet";
+// "monitoring.coreos.com/v1" + "PrometheusRule" -> the CRD package's model.
 function modelPath(apiVersion, kind) {
-  return `kubernetes-models/${apiVersion}/${kind}`;
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const pkg = CRD_PACKAGES[group] || 'kubernetes-models';
+  return `${pkg}/${apiVersion}/${kind}`;
 }
 
 function loadDocs(files) {

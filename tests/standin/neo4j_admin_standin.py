@@ -247,8 +247,22 @@ def cmds_44():
         Opt("--archive-cluster-state", "bool1", "<true/false>", default="false"),
         Opt("--archive-path", label="<path>"),
     ] + common_tail(), description="Removes cluster state data for the specified database.")
+    # check-consistency (--database=<database> | --backup=<path>): the 4.4
+    # CheckConsistencyCommand usage, its check flags default as there.
+    consistency = Command("neo4j-admin check-consistency", [
+        Opt("--database", label="<database>", conv=db_conv),
+        Opt("--backup", label="<path>"),
+        Opt("--additional-config", label="<path>"),
+        Opt("--report-dir", label="<path>", default="."),
+        Opt("--check-graph", "bool1", "<true/false>", default="true"),
+        Opt("--check-indexes", "bool1", "<true/false>", default="true"),
+        Opt("--check-index-structure", "bool1", "<true/false>", default="false"),
+        Opt("--check-label-scan-store", "bool1", "<true/false>", default="true"),
+        Opt("--check-relationship-type-scan-store", "bool1", "<true/false>", default="false"),
+        Opt("--check-property-owners", "bool1", "<true/false>", default="false"),
+    ] + common_tail(), description="Check the consistency of a database.")
     return {"backup": (backup, do_backup_44), "restore": (restore, do_restore_44),
-            "unbind": (unbind, do_unbind)}
+            "unbind": (unbind, do_unbind), "check-consistency": (consistency, do_check_44)}
 
 
 def cmds_5():
@@ -633,9 +647,69 @@ def do_backup_5(o, pos):
 # --------------------------------------------------------------------------
 # 5.x check
 
+def read_config(path):
+    """The key=value settings of a neo4j.conf-style file (# comments)."""
+    settings = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#") and "=" in line:
+                    k, v = line.split("=", 1)
+                    settings[k.strip()] = v.strip()
+    except OSError as e:
+        raise Failed("Unable to read config file '%s': %s" % (path, e.strerror))
+    return settings
+
+
+def do_check_44(o, _pos):
+    """4.4 check-consistency: a stopped database of the configured data
+    folder (--additional-config may set dbms.directories.data and
+    dbms.directories.transaction.logs.root), or a backup folder."""
+    if ("--database" in o) == ("--backup" in o):
+        if "--database" in o:
+            raise UsageError("Error: --database=<database>, --backup=<path> are mutually "
+                             "exclusive (specify only one)")
+        raise UsageError("Error: Missing required argument(s): (--database=<database> | --backup=<path>)")
+    fail_if_injected("check")
+    conf = read_config(o["--additional-config"]) if "--additional-config" in o else {}
+    if "--backup" in o:
+        target = o["--backup"]
+        if not os.path.isdir(target):
+            raise Failed("Path '%s' does not exist." % target)
+        if not os.path.isfile(os.path.join(target, "neostore")):
+            raise Failed("The directory '%s' does not contain a database" % target)
+        db = os.path.basename(target.rstrip("/"))
+    else:
+        db = o["--database"]
+        data = conf.get("dbms.directories.data") or os.path.join(neo4j_home(), "data")
+        target = os.path.join(data, "databases", db)
+        if not os.path.isfile(os.path.join(target, "neostore")):
+            raise Failed("Database does not exist: %s (looked in %s)" % (db, target))
+        txroot = conf.get("dbms.directories.transaction.logs.root") or os.path.join(data, "transactions")
+        if not os.path.isdir(os.path.join(txroot, db)):
+            raise Failed("Transaction logs of database '%s' not found in %s" % (db, txroot))
+    out("Checking consistency of %s" % target)
+    if inconsistent(db):
+        path = write_report(o.get("--report-dir", "."), db)
+        raise Failed("Inconsistencies found: ConsistencySummaryStatistics{ Number of errors: 1; "
+                     "Number of warnings: 0 }. See '%s' for a detailed consistency report." % path)
+    out("Database '%s' is consistent." % db)
+    return 0
+
+
 def do_check_5(o, pos):
     db = pos["database"][0]
     report = o.get("--report-path", ".")
+    # [[--from-path-data=<path> --from-path-txn=<path>] | [--from-path=<path> [--temp-path=<path>]]]
+    if ("--from-path-data" in o) != ("--from-path-txn" in o):
+        raise UsageError("Error: Missing required argument(s): %s" % (
+            "--from-path-txn=<path>" if "--from-path-data" in o else "--from-path-data=<path>"))
+    if "--from-path-data" in o and "--from-path" in o:
+        raise UsageError("Error: --from-path-data=<path>, --from-path=<path> are mutually "
+                         "exclusive (specify only one)")
+    if "--temp-path" in o and "--from-path" not in o:
+        raise UsageError("Error: Missing required argument(s): --from-path=<path>")
     fail_if_injected("check")
     if "--from-path" in o:
         src = o["--from-path"]
@@ -654,6 +728,8 @@ def do_check_5(o, pos):
         base = o.get("--from-path-data") or live_dir()
         if not os.path.isfile(os.path.join(base, db, "neostore")):
             raise Failed("Database '%s' not found in %s" % (db, base))
+        if "--from-path-txn" in o and not os.path.isdir(os.path.join(o["--from-path-txn"], db)):
+            raise Failed("Transaction logs of database '%s' not found in %s" % (db, o["--from-path-txn"]))
         out("Checking database '%s' in %s" % (db, base))
     if inconsistent(db):
         path = write_report(report, db, is_file=report.endswith(".report"))
@@ -936,7 +1012,7 @@ def dispatch(argv, dialect, version):
     if dialect == "4.4":
         table = cmds_44()
         if first not in table:
-            if first in ("check-consistency", "copy", "dump", "import", "load", "memrec", "push-to-cloud",
+            if first in ("copy", "dump", "import", "load", "memrec", "push-to-cloud",
                          "report", "set-default-admin", "set-initial-password", "store-info"):
                 err("neo4j-admin stand-in: '%s' is a real 4.4 command the stand-in does not model" % first)
                 return SETUP_ERROR_EXIT

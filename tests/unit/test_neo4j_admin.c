@@ -111,9 +111,26 @@ static void test_versions(void)
     CHECK(neo4j_admin_parse_version("garbage", v, sizeof(v), &d) == NB_ERR_ADMIN);
 }
 
+/* verify --deep: the check of a restored database, as each manual documents. */
+static void test_check_restored(void)
+{
+    struct neo4j_admin a44 = admin(DIALECT_44), a5 = admin(DIALECT_5);
+    struct check_request r = {"neo4j", "/s/databases", "/s/transactions", "/s/drill.conf",
+                              "/s/report"};
+    struct argv_list argv = {0};
+
+    CHECK(neo4j_admin_check_restored_argv(&a44, &r, &argv) == NB_OK);
+    check_argv(&argv, "neo4j-admin check-consistency --database=neo4j "
+                      "--additional-config=/s/drill.conf --report-dir=/s/report");
+    CHECK(neo4j_admin_check_restored_argv(&a5, &r, &argv) == NB_OK);
+    check_argv(&argv, "neo4j-admin database check --from-path-data=/s/databases "
+                      "--from-path-txn=/s/transactions --report-path=/s/report neo4j");
+}
+
 int main(void)
 {
     test_backup();
+    test_check_restored();
     test_restore();
     test_versions();
     return unit_report("test_neo4j_admin");

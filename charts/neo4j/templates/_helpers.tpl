@@ -8,11 +8,8 @@ again.
 {{- end -}}
 
 {{- define "neo4j.fullname" -}}
-{{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" -}}
-{{- else -}}
-{{- printf "%s-%s" .Release.Name (include "neo4j.name" .) | trunc 52 | trimSuffix "-" -}}
-{{- end -}}
+{{- $base := .Values.fullnameOverride | default (printf "%s-%s" .Release.Name (include "neo4j.name" .)) -}}
+{{- printf "%s%s%s" (.Values.fullnamePrefix | default "") $base (.Values.fullnameSuffix | default "") | trunc 52 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/* "<fullname>-core" or "<fullname>-replica"; call with (dict "root" $ "role" "core") */}}
@@ -213,10 +210,53 @@ pod name (see neo4j.podEnv).
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- range $key, $value := include "neo4j.legacySettings" $root | fromJson -}}
+{{- $_ := set $c $key $value -}}
+{{- end -}}
 {{- range $key, $value := $v.config -}}
 {{- $_ := set $c $key (toString $value) -}}
 {{- end -}}
 {{- toJson $c -}}
+{{- end -}}
+
+{{/*
+neo4j-helm's dbms.memory.* and metrics.{graphite,prometheus,csv,jmx}.*
+values as the neo4j.conf settings of the chosen version, as JSON
+{name: value}; only the values set (non-empty). 4.4 keeps neo4j-helm's
+names (Operations Manual 4.4); 5 and later use the names of the 5.x
+Operations Manual's configuration settings.
+*/}}
+{{- define "neo4j.legacySettings" -}}
+{{- $v := .Values -}}
+{{- $four := eq (include "neo4j.dialect" .) "4.4" -}}
+{{- $mem := (($v.dbms | default dict).memory | default dict) -}}
+{{- $heap := $mem.heap | default dict -}}
+{{- $pc := $mem.pagecache | default dict -}}
+{{- $tx := $mem.transaction | default dict -}}
+{{- $pairs := list
+  (list $heap.initial_size "dbms.memory.heap.initial_size" "server.memory.heap.initial_size")
+  (list $heap.max_size "dbms.memory.heap.max_size" "server.memory.heap.max_size")
+  (list $pc.size "dbms.memory.pagecache.size" "server.memory.pagecache.size")
+  (list $tx.max_size "dbms.memory.transaction.max_size" "db.memory.transaction.max")
+  (list $tx.global_max_size "dbms.memory.transaction.global_max_size" "dbms.memory.transaction.total.max")
+  (list $tx.memory_allocation "dbms.tx_state.memory_allocation" "db.tx_state.memory_allocation") -}}
+{{- $m := $v.metrics | default dict -}}
+{{- range $kind, $keys := dict "graphite" (list "enabled" "server" "interval") "prometheus" (list "enabled" "endpoint") "csv" (list "enabled" "interval") "jmx" (list "enabled") -}}
+{{- $block := index $m $kind | default dict -}}
+{{- range $keys -}}
+{{- $pairs = append $pairs (list (index $block .) (printf "metrics.%s.%s" $kind .) (printf "server.metrics.%s.%s" $kind .)) -}}
+{{- end -}}
+{{- end -}}
+{{- $out := dict -}}
+{{- range $pairs -}}
+{{- $value := index . 0 -}}
+{{- if not (kindIs "invalid" $value) -}}
+{{- if ne (toString $value) "" -}}
+{{- $_ := set $out (ternary (index . 1) (index . 2) $four) (toString $value) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
 {{- end -}}
 
 {{/* Name of the per-pod advertised address setting */}}
@@ -257,11 +297,64 @@ to set it.
 {{- fail (printf "%s.persistentVolume.mountPath: Neo4j's image and the restore container use /data; %q is not supported (use subPath to mount a sub-folder of the volume)" $role (toString $r.persistentVolume.mountPath)) -}}
 {{- end -}}
 {{- end -}}
+{{- include "neo4j.validateLegacy" . -}}
 {{- $core := $v.core.restore -}}
 {{- if and $v.core.standalone $core.enabled (eq (include "neo4j.toBool" $core.forceOverwrite) "true") (not $core.acknowledgeForceOverwrite) -}}
 {{- fail (printf "core.restore.forceOverwrite is true on a single instance (core.standalone=true), and nothing else holds its data. As the neo4j-helm restore guide warns: \"If a node crashes, and you automatically restore from backup, and force-overwrite what was previously on the disk, you will lose any data that the database captured between when the last backup was taken, and when the crash happened.\" Every restart of the pod would restore the backup over the database. To accept that, also set core.restore.acknowledgeForceOverwrite=true; to restore only onto an empty volume, set core.restore.forceOverwrite=false.") -}}
 {{- end -}}
 {{- if and $v.authEnabled (ne $dialect "4.4") $v.neo4jPassword (lt (len (toString $v.neo4jPassword)) 8) -}}
 {{- fail "neo4jPassword: Neo4j 5 and later refuse passwords shorter than 8 characters: set a longer --set neo4jPassword=..." -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+neo4j-helm values that this chart cannot honour: refused, each message
+naming the value and what to set instead (an old values file either works or
+says exactly what to change). Unknown top-level keys are refused by
+values.schema.json (additionalProperties: false); here the per-role ones.
+*/}}
+{{- define "neo4j.validateLegacy" -}}
+{{- $v := .Values -}}
+{{- if eq (toString ((($v.dbms | default dict).memory | default dict).use_memrec)) "true" -}}
+{{- fail "dbms.memory.use_memrec: this chart does not run neo4j-admin memrec when Neo4j starts. Run it once (4.4: neo4j-admin memrec; 5+: neo4j-admin server memory-recommendation) and set what it prints: dbms.memory.heap.initial_size, dbms.memory.heap.max_size and dbms.memory.pagecache.size (or config: server.memory.* on 5+), then --set dbms.memory.use_memrec=false" -}}
+{{- end -}}
+{{- $roleKeys := list "resources" "configMap" "envFrom" "extraEnv" "terminationGracePeriodSeconds" "persistentVolume" "service" "initContainers" "sidecars" "sidecarContainers" "extraVolumes" "additionalVolumes" "extraVolumeMounts" "additionalVolumeMounts" "restore" -}}
+{{- range $role, $extra := dict "core" (list "standalone" "numberOfServers" "discoveryService") "readReplica" (list "numberOfServers" "autoscaling") -}}
+{{- $r := index $v $role -}}
+{{- range $key, $_ := $r -}}
+{{- if not (has $key (concat $roleKeys $extra)) -}}
+{{- fail (printf "%s.%s: this chart has no such value (see charts/neo4j/README.md for the values of %s); remove it" $role $key $role) -}}
+{{- end -}}
+{{- end -}}
+{{- $image := toString (($r.restore | default dict).image) -}}
+{{- if hasPrefix "gcr.io/neo4j-helm/" $image -}}
+{{- fail (printf "%s.restore.image: %s is neo4j-helm's restore image (a shell script), which cannot run this chart's neo4j-restore. Remove %s.restore.image and %s.restore.imageTag to use the default (neo4j-restore:<appVersion>-neo4j<series>), or set them to where you pushed the image of docker/Dockerfile (target neo4j-restore)" $role $image $role $role) -}}
+{{- end -}}
+{{- end -}}
+{{- with $v.readReplica.autoscaling -}}
+{{- if eq (toString .enabled) "true" -}}
+{{- fail "readReplica.autoscaling.enabled: this chart does not autoscale read replicas (neo4j-helm's HorizontalPodAutoscaler): set readReplica.numberOfServers to the count you want and readReplica.autoscaling.enabled=false" -}}
+{{- end -}}
+{{- end -}}
+{{- with $v.core.discoveryService -}}
+{{- if or (and .type (ne (toString .type) "ClusterIP")) .annotations .labels .loadBalancerSourceRanges -}}
+{{- fail "core.discoveryService: this chart has no per-member discovery services (neo4j-helm's); members find each other through the headless service <release>-neo4j. For clients outside the cluster use core.service (type, annotations, loadBalancerSourceRanges); remove core.discoveryService" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+automountServiceAccountToken of the pods: the value when set; else true only
+where workload identity may need the account's token (a restore without a
+key secret, or a workloadIdentity annotation), false otherwise.
+*/}}
+{{- define "neo4j.automountToken" -}}
+{{- $v := .Values -}}
+{{- if not (kindIs "invalid" $v.automountServiceAccountToken) -}}
+{{- include "neo4j.toBool" $v.automountServiceAccountToken -}}
+{{- else -}}
+{{- $wi := $v.serviceAccount.workloadIdentity -}}
+{{- $ambient := or (and $v.core.restore.enabled (not $v.core.restore.secretName)) (and $v.readReplica.restore.enabled (not $v.readReplica.restore.secretName)) -}}
+{{- if or $ambient $wi.gcpServiceAccount $wi.awsRoleArn $wi.azureClientId -}}true{{- else -}}false{{- end -}}
 {{- end -}}
 {{- end -}}

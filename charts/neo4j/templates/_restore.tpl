@@ -53,6 +53,17 @@ environment variable (DESIGN section 5). It mounts the pod's data volume at
     - name: UNBIND
       value: "true"
     {{- end }}
+    - name: LOG_FORMAT
+      value: {{ $root.Values.logFormat | default "text" | quote }}
+    {{- with (($root.Values.metrics | default dict).pushgateway | default dict).url }}
+    # Pushgateway grouping: job neo4j-restore, instance = the pod's stable name.
+    - name: POD_NAME
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.name
+    - name: PUSHGATEWAY_URL
+      value: {{ . | quote }}
+    {{- end }}
     {{- with $r.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

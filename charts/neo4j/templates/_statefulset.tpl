@@ -44,8 +44,9 @@ spec:
         {{- end }}
     spec:
       serviceAccountName: {{ include "neo4j.serviceAccountName" $root }}
-      # Workload identity (GKE, EKS IRSA, Azure) reads the projected token.
-      automountServiceAccountToken: true
+      # Nothing here calls the Kubernetes API: the token is mounted only where
+      # workload identity may read it (see automountServiceAccountToken).
+      automountServiceAccountToken: {{ include "neo4j.automountToken" $root }}
       terminationGracePeriodSeconds: {{ int $rv.terminationGracePeriodSeconds }}
       {{- with $v.securityContext }}
       securityContext:

@@ -27,6 +27,8 @@ struct azure_session {
     size_t block_size;       /* AZURE_BLOCK_SIZE, else AZURE_DEFAULT_BLOCK */
     unsigned max_blocks;     /* AZURE_MAX_BLOCKS */
     unsigned list_page_size; /* AZURE_LIST_PAGE_SIZE (tests), else 5000 */
+    unsigned parallel_reads;   /* storage_options.parallel_reads */
+    unsigned parallel_uploads; /* storage_options.parallel_uploads */
 };
 
 /* "azb://container/key", for messages, into buf. */
@@ -44,6 +46,10 @@ nb_err azure_fail(const struct azure_session *as, long status, const char *body,
 nb_err azure_call(struct azure_session *as, const char *method, const char *url, const char *what,
                   const struct curl_slist *headers, const void *body, size_t body_len,
                   struct http_response *resp) NB_WARN_UNUSED;
+/* azure_call() on another client (a block upload on its own thread). */
+nb_err azure_call_on(struct azure_session *as, struct http_client *client, const char *method,
+                     const char *url, const char *what, const struct curl_slist *headers,
+                     const void *body, size_t body_len, struct http_response *resp) NB_WARN_UNUSED;
 
 nb_err azure_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
                         struct storage_writer **out);

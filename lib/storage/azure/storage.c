@@ -152,6 +152,13 @@ nb_err azure_call(struct azure_session *as, const char *method, const char *url,
                   const struct curl_slist *headers, const void *body, size_t body_len,
                   struct http_response *resp)
 {
+    return azure_call_on(as, as->http, method, url, what, headers, body, body_len, resp);
+}
+
+nb_err azure_call_on(struct azure_session *as, struct http_client *client, const char *method,
+                     const char *url, const char *what, const struct curl_slist *headers,
+                     const void *body, size_t body_len, struct http_response *resp)
+{
     struct curl_slist *h = NULL;
     struct http_request req = {
         .method = method,
@@ -184,7 +191,7 @@ nb_err azure_call(struct azure_session *as, const char *method, const char *url,
         h = n;
     }
     req.headers = h;
-    err = http_call(as->http, &req, NULL, resp);
+    err = http_call(client, &req, NULL, resp);
     curl_slist_free_all(h);
     return err;
 }
@@ -368,6 +375,8 @@ static nb_err azure_open(const struct location *loc, const struct storage_option
         (err = parse_settings(as)) || (err = http_client_new(&as->http)))
         goto fail;
     as->signer = (struct http_signer){.sign = azure_sign, .ctx = as->auth};
+    as->parallel_reads = opts ? opts->parallel_reads : 1;
+    as->parallel_uploads = opts ? opts->parallel_uploads : 1;
     /* One small listing: identity, access and container are checked
      * before any work starts. */
     snprintf(label, sizeof(label), "azb://%s", as->container);
@@ -450,7 +459,8 @@ static nb_err azure_open_read(void *data, const char *key, uint64_t offset, uint
                                   .length = length,
                                   .pin_header = "ETag",
                                   .fail = read_fail,
-                                  .fail_ctx = as};
+                                  .fail_ctx = as,
+                                  .parallel = as->parallel_reads};
     nb_err err;
 
     if (!url)

@@ -13,6 +13,7 @@
  * is NB_ERR_EXISTS and stays untouched.
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ struct azure_writer {
     unsigned nonce;
     char *key;
     char name[1200];
-    unsigned blocks; /* blocks sent */
+    atomic_uint blocks; /* blocks sent (upload threads add to it) */
     bool exclusive;  /* STORAGE_WRITE_EXCLUSIVE */
 };
 
@@ -59,9 +60,11 @@ static void writer_free(void *ctx)
     free(w);
 }
 
-/* A PUT on the blob with `query`; a 201 is success. */
-static nb_err put(struct azure_writer *w, const char *query, const struct curl_slist *headers,
-                  const void *buf, size_t len, const char *what, const char *fmt)
+/* A PUT on the blob with `query` (on `client`, NULL: the session's); a
+ * 201 is success. */
+static nb_err put(struct azure_writer *w, struct http_client *client, const char *query,
+                  const struct curl_slist *headers, const void *buf, size_t len, const char *what,
+                  const char *fmt)
 {
     char *url = azure_url(w->as, w->key, query);
     struct http_response resp = {0};
@@ -70,7 +73,8 @@ static nb_err put(struct azure_writer *w, const char *query, const struct curl_s
     if (!url)
         return NB_ERR_NOMEM;
     /* A body pointer even for 0 bytes: Content-Length is always sent. */
-    err = azure_call(w->as, "PUT", url, what, headers, buf ? buf : "", len, &resp);
+    err = azure_call_on(w->as, client ? client : w->as->http, "PUT", url, what, headers,
+                        buf ? buf : "", len, &resp);
     if (err)
         err = nb_error_context(err, fmt, w->name);
     else if (w->exclusive && http_slist_get(headers, "If-None-Match") &&
@@ -93,7 +97,7 @@ static nb_err put_whole(void *ctx, const void *buf, size_t len)
     snprintf(what, sizeof(what), "PUT %s (Put Blob, %zu bytes)", w->name, len);
     if (!(err = http_slist_add(&h, "x-ms-blob-type", "BlockBlob")) &&
         !(err = w->exclusive ? http_slist_add(&h, "If-None-Match", "*") : NB_OK))
-        err = put(w, "", h, buf, len, what, STORAGE_MSG_COMMIT);
+        err = put(w, NULL, "", h, buf, len, what, STORAGE_MSG_COMMIT);
     curl_slist_free_all(h);
     return err;
 }
@@ -103,8 +107,10 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
 {
     struct azure_writer *w = ctx;
     char what[1400], query[128], id[BLOCK_ID_LEN + 1];
+    struct http_client *client = NULL;
+    nb_err err;
 
-    (void) final;
+    (void)final;
     block_id(w, number - 1, id);
     if (strlen(id) != BLOCK_ID_LEN)
         return nb_error(NB_ERR_NOMEM, "out of memory");
@@ -112,8 +118,15 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
     snprintf(query, sizeof(query), "?comp=block&blockid=%s", id);
     snprintf(what, sizeof(what), "PUT %s (block %u, bytes %" PRIu64 "-%" PRIu64 ")", w->name,
              number, offset, offset + len);
-    w->blocks = number;
-    return put(w, query, NULL, buf, len, what, STORAGE_MSG_WRITE);
+    /* Blocks after the first may go on upload threads: each its own
+     * connection (the session's client is the caller thread's). */
+    if (number > 1 && w->as->parallel_uploads > 1 && (err = http_client_new(&client)))
+        return err;
+    err = put(w, client, query, NULL, buf, len, what, STORAGE_MSG_WRITE);
+    http_client_free(client);
+    if (!err)
+        atomic_fetch_add(&w->blocks, 1);
+    return err;
 }
 
 static nb_err complete(void *ctx, unsigned parts, uint64_t total)
@@ -127,10 +140,10 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
 
     if (!body)
         return nb_error(NB_ERR_NOMEM, "out of memory");
-    if (parts != w->blocks) {
+    if (parts != atomic_load(&w->blocks)) {
         free(body);
         return nb_error(NB_ERR_INTERNAL, STORAGE_MSG_COMMIT ": %u blocks sent, %u to commit",
-                        w->name, w->blocks, parts);
+                        w->name, atomic_load(&w->blocks), parts);
     }
     len = (size_t)snprintf(body, cap, "%s", head);
     for (unsigned i = 0; i < parts; i++) {
@@ -143,7 +156,7 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
     if (!(err = http_slist_add(&h, "Content-Type", "application/xml")) &&
         !(err = http_slist_add(&h, "x-ms-blob-content-type", "application/octet-stream")) &&
         !(err = w->exclusive ? http_slist_add(&h, "If-None-Match", "*") : NB_OK))
-        err = put(w, "?comp=blocklist", h, body, len, what, STORAGE_MSG_COMMIT);
+        err = put(w, NULL, "?comp=blocklist", h, body, len, what, STORAGE_MSG_COMMIT);
     curl_slist_free_all(h);
     free(body);
     return err;
@@ -153,10 +166,10 @@ static void abort_upload(void *ctx)
 {
     struct azure_writer *w = ctx;
 
-    if (w->blocks)
+    if (atomic_load(&w->blocks))
         log_debug("%s: upload abandoned after %u blocks; they stay uncommitted (invisible) until "
                   "the service discards them",
-                  w->name, w->blocks);
+                  w->name, atomic_load(&w->blocks));
 }
 
 static const struct part_ops azure_part_ops = {
@@ -165,6 +178,7 @@ static const struct part_ops azure_part_ops = {
     .complete = complete,
     .abort = abort_upload,
     .free = writer_free,
+    .parallel = true,
 };
 
 nb_err azure_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
@@ -178,6 +192,7 @@ nb_err azure_open_write(void *data, const char *key, uint64_t size_hint, unsigne
         .max_part = (size_t)AZURE_MAX_BLOCK,
         .quantum = AZURE_MIN_BLOCK,
         .max_parts = as->max_blocks,
+        .parallel = as->parallel_uploads,
     };
 
     if (!w)

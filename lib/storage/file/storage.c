@@ -70,27 +70,25 @@ static nb_err file_stat(void *data, const char *key, struct storage_info *info)
     return err;
 }
 
-static nb_err file_list(void *data, const char *prefix, storage_list_cb cb, void *ctx)
+/* Lists the folder `dirkey` (relative to the root): files whose name starts
+ * with `base`, and the files below folders whose name does (the interface
+ * promises every key with the prefix, as object stores list them). */
+static nb_err list_dir(struct file_session *fs, const char *dirkey, const char *base,
+                       storage_list_cb cb, void *ctx, int depth)
 {
-    struct file_session *fs = data;
-    const char *slash = strrchr(prefix, '/');
-    size_t dirlen = slash ? (size_t)(slash - prefix) : 0;
-    const char *base = slash ? slash + 1 : prefix;
-    char *dirkey = strndup(prefix, dirlen);
-    char *dirpath = dirkey ? file_path(fs, dirkey) : NULL;
+    char *dirpath = file_path(fs, dirkey);
     DIR *dir;
     struct dirent *de;
     nb_err err = NB_OK;
 
-    if (!dirpath) {
-        free(dirkey);
+    if (!dirpath)
         return NB_ERR_NOMEM;
-    }
     dir = opendir(dirpath);
     if (!dir) {
         if (errno != ENOENT && errno != ENOTDIR)
             err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_LIST ": %s", dirpath, strerror(errno));
-        goto out;
+        free(dirpath);
+        return err;
     }
     while (!err && (de = readdir(dir)) != NULL) {
         char key[4096];
@@ -99,15 +97,29 @@ static nb_err file_list(void *data, const char *prefix, storage_list_cb cb, void
         /* Hidden names are temp files of writes in progress. */
         if (de->d_name[0] == '.' || strncmp(de->d_name, base, strlen(base)) != 0)
             continue;
-        if (fstatat(dirfd(dir), de->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+        if (fstatat(dirfd(dir), de->d_name, &st, 0) != 0)
             continue;
-        snprintf(key, sizeof(key), "%s%s%s", dirkey, dirlen ? "/" : "", de->d_name);
-        err = cb(ctx, key, (uint64_t)st.st_size);
+        snprintf(key, sizeof(key), "%s%s%s", dirkey, dirkey[0] ? "/" : "", de->d_name);
+        if (S_ISDIR(st.st_mode) && depth < 16)
+            err = list_dir(fs, key, "", cb, ctx, depth + 1);
+        else if (S_ISREG(st.st_mode))
+            err = cb(ctx, key, (uint64_t)st.st_size);
     }
     closedir(dir);
-out:
-    free(dirkey);
     free(dirpath);
+    return err;
+}
+
+static nb_err file_list(void *data, const char *prefix, storage_list_cb cb, void *ctx)
+{
+    const char *slash = strrchr(prefix, '/');
+    char *dirkey = strndup(prefix, slash ? (size_t)(slash - prefix) : 0);
+    nb_err err;
+
+    if (!dirkey)
+        return NB_ERR_NOMEM;
+    err = list_dir(data, dirkey, slash ? slash + 1 : prefix, cb, ctx, 0);
+    free(dirkey);
     return err;
 }
 

@@ -25,6 +25,7 @@ struct gcs_session {
     struct http_client *http;  /* sequential requests (metadata, uploads) */
     size_t chunk_size;         /* resumable upload chunk (GCS_CHUNK_SIZE) */
     unsigned list_page_size;   /* objects per list page (GCS_LIST_PAGE_SIZE) */
+    unsigned parallel_reads;   /* storage_options.parallel_reads */
 };
 
 /* "gs://bucket/key", for messages, into buf. */

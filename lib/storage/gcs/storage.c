@@ -257,6 +257,7 @@ static nb_err gcs_open(const struct location *loc, const struct storage_options 
         (err = gcp_auth_new(opts ? opts->credentials_file : NULL, &gs->auth)) ||
         (err = http_client_new(&gs->http)))
         goto fail;
+    gs->parallel_reads = opts ? opts->parallel_reads : 1;
     gs->signer.sign = token_cache_bearer_sign;
     gs->signer.ctx = gcp_auth_cache(gs->auth);
     if ((err = gcs_probe(gs, loc->prefix)))
@@ -291,7 +292,8 @@ nb_err gcs_open_read(void *data, const char *key, uint64_t offset, uint64_t leng
                                   .pin_header = "x-goog-generation",
                                   .pin_query = "generation",
                                   .fail = fail_cb,
-                                  .fail_ctx = gs};
+                                  .fail_ctx = gs,
+                                  .parallel = gs->parallel_reads};
     nb_err err;
 
     if (!url)

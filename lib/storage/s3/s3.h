@@ -29,8 +29,10 @@ struct s3_session {
     struct aws_signer sigv4;
     struct http_signer signer;
     struct http_client *http;
-    unsigned max_parts;      /* S3_MAX_PARTS */
-    unsigned list_page_size; /* S3_LIST_PAGE_SIZE (tests), else 1000 */
+    unsigned max_parts;        /* S3_MAX_PARTS */
+    unsigned list_page_size;   /* S3_LIST_PAGE_SIZE (tests), else 1000 */
+    unsigned parallel_reads;   /* storage_options.parallel_reads */
+    unsigned parallel_uploads; /* storage_options.parallel_uploads */
     const char *sse, *sse_kms_key_id, *storage_class;
 };
 
@@ -48,6 +50,10 @@ nb_err s3_fail(const struct s3_session *ss, long status, const char *body, const
 nb_err s3_call(struct s3_session *ss, const char *method, const char *url, const char *what,
                const struct curl_slist *headers, const void *body, size_t body_len,
                struct http_response *resp) NB_WARN_UNUSED;
+/* s3_call() on another client (a part upload on its own thread). */
+nb_err s3_call_on(struct s3_session *ss, struct http_client *client, const char *method,
+                  const char *url, const char *what, const struct curl_slist *headers,
+                  const void *body, size_t body_len, struct http_response *resp) NB_WARN_UNUSED;
 /* Adds S3_SSE / S3_SSE_KMS_KEY_ID / S3_STORAGE_CLASS headers for a new
  * object. */
 nb_err s3_object_headers(const struct s3_session *ss, struct curl_slist **h) NB_WARN_UNUSED;

@@ -161,6 +161,13 @@ nb_err s3_call(struct s3_session *ss, const char *method, const char *url, const
                const struct curl_slist *headers, const void *body, size_t body_len,
                struct http_response *resp)
 {
+    return s3_call_on(ss, ss->http, method, url, what, headers, body, body_len, resp);
+}
+
+nb_err s3_call_on(struct s3_session *ss, struct http_client *client, const char *method,
+                  const char *url, const char *what, const struct curl_slist *headers,
+                  const void *body, size_t body_len, struct http_response *resp)
+{
     char hash[65];
     struct http_request req = {
         .method = method,
@@ -179,12 +186,12 @@ nb_err s3_call(struct s3_session *ss, const char *method, const char *url, const
         sigv4_sha256_hex(body ? body : "", body ? body_len : 0, hash);
         req.payload_sha256 = hash;
     }
-    err = http_call(ss->http, &req, NULL, resp);
+    err = http_call(client, &req, NULL, resp);
     if (!err && expired_token(resp)) {
         log_info("%s: the session token expired; fetching new credentials and trying again", what);
         http_response_free(resp);
         req.refresh_auth = true;
-        err = http_call(ss->http, &req, NULL, resp);
+        err = http_call(client, &req, NULL, resp);
     }
     return err;
 }
@@ -408,6 +415,8 @@ static nb_err s3_open(const struct location *loc, const struct storage_options *
     if ((err = aws_auth_new(opts ? opts->credentials_file : NULL, &ss->auth)) ||
         (err = parse_settings(ss, loc)) || (err = http_client_new(&ss->http)))
         goto fail;
+    ss->parallel_uploads = opts ? opts->parallel_uploads : 1;
+    ss->parallel_reads = opts ? opts->parallel_reads : 1;
     ss->sigv4 =
         (struct aws_signer){.auth = ss->auth, .region = aws_auth_region(ss->auth), .service = "s3"};
     ss->signer = (struct http_signer){.sign = aws_sign, .ctx = &ss->sigv4};
@@ -493,7 +502,8 @@ static nb_err s3_open_read(void *data, const char *key, uint64_t offset, uint64_
                                   .length = length,
                                   .pin_header = "ETag",
                                   .fail = read_fail,
-                                  .fail_ctx = ss};
+                                  .fail_ctx = ss,
+                                  .parallel = ss->parallel_reads};
     nb_err err;
 
     if (!url)

@@ -27,16 +27,16 @@ struct s3_writer {
     char name[1200];
     char *upload_id; /* escaped for queries */
     char **etags;
-    unsigned n_etags, cap_etags;
-    bool exclusive; /* STORAGE_WRITE_EXCLUSIVE: If-None-Match: *, 412 is NB_ERR_EXISTS */
-    bool locked;    /* holds KEY.lock (exclusive multipart) */
+    unsigned cap_etags; /* etags[number - 1], room for max_parts */
+    bool exclusive;     /* STORAGE_WRITE_EXCLUSIVE: If-None-Match: *, 412 is NB_ERR_EXISTS */
+    bool locked;        /* holds KEY.lock (exclusive multipart) */
 };
 
 static void writer_free(void *ctx)
 {
     struct s3_writer *w = ctx;
 
-    for (unsigned i = 0; i < w->n_etags; i++)
+    for (unsigned i = 0; i < w->cap_etags; i++)
         free(w->etags[i]);
     free(w->etags);
     free(w->upload_id);
@@ -209,19 +209,24 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
     struct s3_writer *w = ctx;
     char what[1400], query[1200], etag[256];
     struct http_response resp = {0};
+    struct http_client *client = NULL;
     char *url;
     nb_err err;
 
-    (void)final;
+    (void) final;
     if (!w->upload_id && w->exclusive && ((err = take_lock(w)) || (err = check_absent(w))))
         return err;
     if (!w->upload_id && (err = start_upload(w)))
         return err;
-    if (w->n_etags == w->cap_etags) {
-        unsigned cap = w->cap_etags ? w->cap_etags * 2 : 64;
-        char **p = realloc(w->etags, cap * sizeof(*p));
-        if (!p)
+    if (number > w->cap_etags) {
+        /* room for every part the store allows: parts may finish out of order */
+        unsigned cap = w->ss->max_parts;
+        char **p = calloc(cap, sizeof(*p));
+        if (!p || number > cap) {
+            free(p);
             return nb_error(NB_ERR_NOMEM, "out of memory");
+        }
+        free(w->etags);
         w->etags = p;
         w->cap_etags = cap;
     }
@@ -230,17 +235,22 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
              offset, offset + len);
     if (!(url = s3_url(w->ss, w->key, query)))
         return NB_ERR_NOMEM;
-    err = s3_call(w->ss, "PUT", url, what, NULL, buf, len, &resp);
+    /* Parts after the first may run on upload threads: each its own
+     * connection (the session's client is the caller thread's). */
+    if (number > 1 && w->ss->parallel_uploads > 1 && (err = http_client_new(&client))) {
+        free(url);
+        return err;
+    }
+    err = s3_call_on(w->ss, client ? client : w->ss->http, "PUT", url, what, NULL, buf, len, &resp);
     if (err)
         err = nb_error_context(err, STORAGE_MSG_WRITE, w->name);
     else if (resp.status != 200)
         err = s3_fail(w->ss, resp.status, resp.body, resp.headers, STORAGE_MSG_WRITE, w->name);
     else if (!http_header_get(resp.headers, "ETag", etag, sizeof(etag)) || !etag[0])
         err = nb_error(NB_ERR_STORAGE, STORAGE_MSG_WRITE ": no ETag for part %u", w->name, number);
-    else if (!(w->etags[w->n_etags] = strdup(etag)))
+    else if (!(w->etags[number - 1] = strdup(etag)))
         err = NB_ERR_NOMEM;
-    else
-        w->n_etags++;
+    http_client_free(client);
     http_response_free(&resp);
     free(url);
     return err;
@@ -257,8 +267,15 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
 
     snprintf(what, sizeof(what), "POST %s (complete %u parts, %" PRIu64 " bytes)", w->name, parts,
              total);
-    if (!body || parts != w->n_etags)
+    if (!body || parts > w->cap_etags)
         goto out;
+    for (unsigned i = 0; i < parts; i++) {
+        if (!w->etags[i]) {
+            err = nb_error(NB_ERR_INTERNAL, STORAGE_MSG_COMMIT ": part %u was not sent", w->name,
+                           i + 1);
+            goto out;
+        }
+    }
     len += (size_t)snprintf(body, cap, "<CompleteMultipartUpload>");
     for (unsigned i = 0; i < parts; i++)
         len += (size_t)snprintf(body + len, cap - len,
@@ -314,6 +331,7 @@ static const struct part_ops s3_part_ops = {
     .complete = complete,
     .abort = abort_upload,
     .free = writer_free,
+    .parallel = true,
 };
 
 nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, unsigned flags,
@@ -327,6 +345,7 @@ nb_err s3_open_write(void *data, const char *key, uint64_t size_hint, unsigned f
         .max_part = (size_t)S3_MAX_PART,
         .quantum = 1u << 20,
         .max_parts = ss->max_parts,
+        .parallel = ss->parallel_uploads,
     };
 
     if (!w)
