@@ -340,6 +340,60 @@ EOF
   azurite_wait_requests "comp=list&maxresults=1&prefix=$P%2Fneo4j%2Fneo4j-&marker=" 3
 }
 
+# ---- operating the backups on azb:// ----
+
+@test "list, verify and prune on azb://: the sets, a flipped byte found (exit 5), retention applied" {
+  azurite_use_key
+  for stamp in 2026-01-01-00:00:00 2026-01-02-00:00:00 2026-01-03-00:00:00; do
+    backup_ok --timestamp "$stamp"
+  done
+  run --separate-stderr neo4j-backup list --output=json
+  echo "$output"
+  assert_success
+  "$SYS_PYTHON" - "$output" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])["databases"]["neo4j"]
+assert d["latest"] == "2026-01-03-00:00:00", d
+assert [s["timestamp"] for s in d["sets"]] == ["2026-01-03-00:00:00", "2026-01-02-00:00:00", "2026-01-01-00:00:00"], d
+PY
+  run neo4j-backup verify --timestamp=all
+  echo "$output"
+  assert_success
+  # a flipped byte in the oldest set, written by @azure/storage-blob
+  key="$P/neo4j/neo4j-2026-01-01-00:00:00.tar.gz"
+  sdk get "backups/$key" "$W/a.tar.gz"
+  printf 'X' | dd of="$W/a.tar.gz" bs=1 seek=5000 conv=notrunc status=none
+  sdk put "backups/$key" "$W/a.tar.gz"
+  run -5 neo4j-backup verify --timestamp=all
+  echo "$output"
+  assert_output --partial "2026-01-01-00:00:00"
+  # keep the newest one: the two older sets go (Delete Blob), latest stays
+  KEEP_LAST=1 run neo4j-backup prune
+  echo "$output"
+  assert_success
+  no_secret_in_output
+  run sdk list backups "$P/neo4j/"
+  echo "$output"
+  refute_output --partial "2026-01-01-00:00:00"
+  refute_output --partial "2026-01-02-00:00:00"
+  assert_output --partial "neo4j-2026-01-03-00:00:00.tar.gz"
+  assert_output --partial "neo4j-latest.manifest.json"
+  restore_ok
+}
+
+@test "PARALLEL_UPLOADS and PARALLEL_READS: blocks side by side, the set byte-identical" {
+  azurite_use_key
+  big_live_db $((12 * 1024 * 1024))
+  export AZURE_BLOCK_SIZE=1048576 PARALLEL_UPLOADS=4 PARALLEL_READS=4
+  round_trip
+  archive=$(archive_of neo4j)
+  sdk get "backups/$archive" "$W/sdk.tar.gz"
+  sdk get "backups/${archive%.tar.gz}.manifest.json" "$W/manifest.json"
+  [ "$(sha256sum <"$W/sdk.tar.gz" | cut -d' ' -f1)" = "$(json_get "$W/manifest.json" 'd["archive"]["sha256"]')" ]
+  export PARALLEL_UPLOADS=1 PARALLEL_READS=1
+  round_trip 2026-01-01-00:00:00
+}
+
 # ---- races (STORAGE_WRITE_EXCLUSIVE: If-None-Match: *) ----
 
 # race_backups STAMP: two backups with one stamp at once; exactly one wins

@@ -24,9 +24,9 @@ struct azure_session {
     struct azure_auth *auth;
     struct http_signer signer;
     struct http_client *http;
-    size_t block_size;       /* AZURE_BLOCK_SIZE, else AZURE_DEFAULT_BLOCK */
-    unsigned max_blocks;     /* AZURE_MAX_BLOCKS */
-    unsigned list_page_size; /* AZURE_LIST_PAGE_SIZE (tests), else 5000 */
+    size_t block_size;         /* AZURE_BLOCK_SIZE, else AZURE_DEFAULT_BLOCK */
+    unsigned max_blocks;       /* AZURE_MAX_BLOCKS */
+    unsigned list_page_size;   /* AZURE_LIST_PAGE_SIZE (tests), else 5000 */
     unsigned parallel_reads;   /* storage_options.parallel_reads */
     unsigned parallel_uploads; /* storage_options.parallel_uploads */
 };

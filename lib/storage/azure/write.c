@@ -38,7 +38,7 @@ struct azure_writer {
     char *key;
     char name[1200];
     atomic_uint blocks; /* blocks sent (upload threads add to it) */
-    bool exclusive;  /* STORAGE_WRITE_EXCLUSIVE */
+    bool exclusive;     /* STORAGE_WRITE_EXCLUSIVE */
 };
 
 static void block_id(const struct azure_writer *w, unsigned index, char out[BLOCK_ID_LEN + 1])
@@ -110,7 +110,7 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
     struct http_client *client = NULL;
     nb_err err;
 
-    (void)final;
+    (void) final;
     block_id(w, number - 1, id);
     if (strlen(id) != BLOCK_ID_LEN)
         return nb_error(NB_ERR_NOMEM, "out of memory");
