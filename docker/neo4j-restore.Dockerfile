@@ -18,7 +18,7 @@ USER root
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential libcurl4-openssl-dev libarchive-dev libjansson-dev libssl-dev \
-      libexpat1-dev libzstd-dev \
+      libexpat1-dev libzstd-dev libisal-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -30,7 +30,7 @@ USER root
 # Runtime libraries only (on trixie apt picks the t64 packages providing these names).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcurl4 libarchive13 libjansson4 libexpat1 libzstd1 ca-certificates \
+      libcurl4 libarchive13 libjansson4 libexpat1 libzstd1 libisal2 zlib1g ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/local/bin/neo4j-restore /usr/local/bin/neo4j-restore
 # The image's neo4j user, numerically (runAsNonRoot can check it).
