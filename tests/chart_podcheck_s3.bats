@@ -103,5 +103,5 @@ PY
   # a reader of the role, not the test user's key, fetched the set
   # the role's session (no access key of a user) fetched the set: the ops
   # log is written asynchronously, so wait for the line
-  rgw_ops_log_wait "^get_obj	200	[0-9]+	[0-9]+		GET /graph-backup-storage/prod/neo4j/neo4j-2026-11-24-13%3A05%3A00\.tar\.gz"
+  rgw_ops_log_wait "^get_obj	20[06]	[0-9]+	[0-9]+		GET /graph-backup-storage/prod/neo4j/neo4j-2026-11-24-13%3A05%3A00\.tar\.gz"
 }
