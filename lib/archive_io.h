@@ -3,10 +3,12 @@
  * libarchive, with bounded memory.
  *
  * archive_create() walks a folder and streams a tar.gz / tar.zst straight
- * into a storage writer, hashing (SHA-256) as it goes. archive_extract()
- * pulls an archive from a storage reader, hashes every byte it reads
- * (also the bytes after the tar's end), and extracts into a staging folder,
- * refusing anything that could write outside it.
+ * into a storage writer, hashing (SHA-256) as it goes; gzip is compressed
+ * by several threads (codec/gzip_par.h). archive_extract() pulls an
+ * archive from a storage reader; a decoding thread (codec/decode.h) hashes
+ * every byte it reads (also the bytes after the tar's end) and decompresses
+ * it, and this thread extracts the tar into a staging folder, refusing
+ * anything that could write outside it.
  */
 #ifndef NB_ARCHIVE_IO_H
 #define NB_ARCHIVE_IO_H
@@ -27,7 +29,7 @@ struct archive_stats {
 struct archive_create_options {
     enum compression compression;
     int level;   /* 0: the compressor's default */
-    int threads; /* zstd worker threads; 0: one */
+    int threads; /* gzip or zstd compression threads; 0: one */
 };
 
 /* Archives src_dir's contents under `entry_prefix` ("backups/neo4j"), into
