@@ -546,6 +546,34 @@ char *http_escape(const char *s)
     return out;
 }
 
+char *http_escape_path(const char *key)
+{
+    size_t cap = strlen(key) * 3 + 1, len = 0;
+    char *out = malloc(cap);
+    const char *p = key;
+
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        char *seg = strndup(p, n), *enc = seg ? http_escape(seg) : NULL;
+        if (!enc) {
+            free(seg);
+            free(out);
+            return NULL;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", enc, slash ? "/" : "");
+        free(seg);
+        free(enc);
+        if (!slash)
+            break;
+        p = slash + 1;
+    }
+    return out;
+}
+
 static bool parse_u64(const char **s, uint64_t *out)
 {
     uint64_t v = 0;

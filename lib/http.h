@@ -189,6 +189,10 @@ bool http_header_get(const char *block, const char *name, char *buf, size_t len)
 /* Percent-encodes everything but RFC 3986 unreserved characters
  * (A-Z a-z 0-9 - . _ ~), so '/' becomes %2F. malloc'd. */
 char *http_escape(const char *s);
+/* An object key for a URL path: each '/'-separated segment escaped with
+ * http_escape(), the '/' kept (as SigV4 and Shared Key sign it).
+ * malloc'd. */
+char *http_escape_path(const char *key);
 /* "bytes=A-B" (a Range header value or a 308's Range) into its end B;
  * false when absent or malformed. */
 bool http_parse_range_end(const char *value, uint64_t *end);

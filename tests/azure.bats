@@ -139,7 +139,10 @@ archive_of() {
   azurite_wait_requests "\"PUT /devstoreaccount1/backups/$P/neo4j/neo4j-latest\.tar\.gz HTTP/1\.1\" 202"
   azurite_wait_requests "\"PUT /devstoreaccount1/backups/$P/neo4j/neo4j-latest\.manifest\.json HTTP/1\.1\" 202"
   [ "$(azurite_requests "\"PUT /devstoreaccount1/backups/$P/neo4j/neo4j-latest\.tar\.gz[ ?].* 201" | wc -l)" -eq 0 ]
-  [ "$(azurite_requests "\"PUT /devstoreaccount1/backups/$P/neo4j/neo4j-[0-9][^ ]*\.tar\.gz HTTP/1\.1\" 201" | wc -l)" -eq 1 ]
+  azurite_wait_requests "\"PUT /devstoreaccount1/backups/$P/neo4j/neo4j-[0-9][^ ]*\.tar\.gz HTTP/1\.1\" 201" || { tail -30 "$AZURITE_LOG"; false; }
+  run azurite_requests "\"PUT /devstoreaccount1/backups/$P/neo4j/neo4j-[0-9][^ ]*\.tar\.gz"
+  echo "$output"
+  [ "${#lines[@]}" -eq 1 ] || { cat "$AZURITE_LOG" | tail -30; false; }
   run sdk stat "backups/$P/neo4j/neo4j-latest.tar.gz"
   assert_output --partial '"copyStatus":"success"'
 }

@@ -112,6 +112,12 @@ static void test_escape(void)
     s = http_escape("\xc3\xa9t\xc3\xa9");
     CHECK_STR(s, "%C3%A9t%C3%A9");
     free(s);
+    s = http_escape_path("prod/neo4j/neo4j-2026-11-24-13:05:00.tar.gz");
+    CHECK_STR(s, "prod/neo4j/neo4j-2026-11-24-13%3A05%3A00.tar.gz");
+    free(s);
+    s = http_escape_path("a b/+c/");
+    CHECK_STR(s, "a%20b/%2Bc/");
+    free(s);
     s = http_escape("");
     CHECK_STR(s, "");
     free(s);

@@ -23,39 +23,9 @@ const char *azure_name(const struct azure_session *as, const char *key, char *bu
     return buf;
 }
 
-/* Each path segment percent-encoded, '/' kept: Shared Key signs the path
- * as sent. */
-static char *escape_key(const char *key)
-{
-    size_t cap = strlen(key) * 3 + 1, len = 0;
-    char *out = malloc(cap);
-    const char *p = key;
-
-    if (!out)
-        return NULL;
-    out[0] = '\0';
-    while (*p) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        char *seg = strndup(p, n), *enc = seg ? http_escape(seg) : NULL;
-        if (!enc) {
-            free(seg);
-            free(out);
-            return NULL;
-        }
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", enc, slash ? "/" : "");
-        free(seg);
-        free(enc);
-        if (!slash)
-            break;
-        p = slash + 1;
-    }
-    return out;
-}
-
 char *azure_url(const struct azure_session *as, const char *key, const char *query)
 {
-    char *k = key ? escape_key(key) : NULL, *url = NULL;
+    char *k = key ? http_escape_path(key) : NULL, *url = NULL;
 
     if (key && !k)
         return NULL;

@@ -188,7 +188,7 @@ nb_err azure_open_write(void *data, const char *key, uint64_t size_hint, unsigne
     struct azure_writer *w = calloc(1, sizeof(*w));
     struct part_limits limits = {
         .default_part = as->block_size,
-        .min_part = AZURE_MIN_BLOCK,
+        .min_part = as->block_size, /* also the size of blocks sent side by side */
         .max_part = (size_t)AZURE_MAX_BLOCK,
         .quantum = AZURE_MIN_BLOCK,
         .max_parts = as->max_blocks,

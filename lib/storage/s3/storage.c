@@ -22,38 +22,9 @@ const char *s3_name(const struct s3_session *ss, const char *key, char *buf, siz
     return buf;
 }
 
-/* Each path segment percent-encoded, '/' kept: SigV4 signs it as sent. */
-static char *escape_key(const char *key)
-{
-    size_t cap = strlen(key) * 3 + 1, len = 0;
-    char *out = malloc(cap);
-    const char *p = key;
-
-    if (!out)
-        return NULL;
-    out[0] = '\0';
-    while (*p) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        char *seg = strndup(p, n), *enc = seg ? http_escape(seg) : NULL;
-        if (!enc) {
-            free(seg);
-            free(out);
-            return NULL;
-        }
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", enc, slash ? "/" : "");
-        free(seg);
-        free(enc);
-        if (!slash)
-            break;
-        p = slash + 1;
-    }
-    return out;
-}
-
 char *s3_url(const struct s3_session *ss, const char *key, const char *query)
 {
-    char *k = key ? escape_key(key) : strdup("");
+    char *k = key ? http_escape_path(key) : strdup("");
     const char *sep = strstr(ss->endpoint, "://");
     char *url = NULL;
     size_t len;
@@ -516,7 +487,7 @@ static nb_err s3_open_read(void *data, const char *key, uint64_t offset, uint64_
 /* "/bucket/escaped-key": the x-amz-copy-source of src. */
 static char *copy_source(const struct s3_session *ss, const char *src)
 {
-    char *k = escape_key(src), *out = NULL;
+    char *k = http_escape_path(src), *out = NULL;
     size_t len;
 
     if (k && (out = malloc((len = strlen(ss->bucket) + strlen(k) + 3))))
