@@ -11,6 +11,7 @@
 /* A full part on its way to a worker. */
 struct part_job {
     char *buf;
+    size_t cap;
     size_t len;
     unsigned number;
     uint64_t offset;
@@ -25,6 +26,9 @@ struct part_pool {
     unsigned n, started;
     struct part_job *queue; /* ring of n */
     unsigned head, count, in_flight;
+    char **spare; /* buffers of sent parts, for reuse (at most n) */
+    size_t *spare_cap;
+    unsigned n_spare;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop;
@@ -113,8 +117,15 @@ static void *pool_worker(void *arg)
         }
         pthread_mutex_unlock(&pl->lock);
         err = w->ops->put_part(w->ctx, job.number, job.offset, job.buf, job.len, false);
-        free(job.buf);
         pthread_mutex_lock(&pl->lock);
+        /* the buffer goes back to the writer, not to the heap: n + 1
+         * parts at the most, whatever the allocator keeps */
+        if (pl->n_spare < pl->n) {
+            pl->spare[pl->n_spare] = job.buf;
+            pl->spare_cap[pl->n_spare++] = job.cap;
+        } else {
+            free(job.buf);
+        }
         if (err && !pl->err) {
             pl->err = err;
             snprintf(pl->errmsg, sizeof(pl->errmsg), "%s", nb_errmsg());
@@ -151,6 +162,10 @@ static void pool_free(struct part_pool *pl)
         pthread_join(pl->threads[i], NULL);
     for (unsigned i = 0; i < pl->count; i++)
         free(pl->queue[(pl->head + i) % pl->n].buf);
+    for (unsigned i = 0; i < pl->n_spare; i++)
+        free(pl->spare[i]);
+    free(pl->spare);
+    free(pl->spare_cap);
     pthread_mutex_destroy(&pl->lock);
     pthread_cond_destroy(&pl->cond);
     free(pl->threads);
@@ -164,9 +179,12 @@ static nb_err pool_start(struct part_writer *w)
     unsigned n = w->limits.parallel;
 
     if (!pl || !(pl->threads = calloc(n, sizeof(*pl->threads))) ||
-        !(pl->queue = calloc(n, sizeof(*pl->queue)))) {
+        !(pl->queue = calloc(n, sizeof(*pl->queue))) || !(pl->spare = calloc(n, sizeof(char *))) ||
+        !(pl->spare_cap = calloc(n, sizeof(size_t)))) {
         if (pl) {
             free(pl->threads);
+            free(pl->queue);
+            free(pl->spare);
             free(pl);
         }
         return nb_error(NB_ERR_NOMEM, "out of memory");
@@ -183,17 +201,17 @@ static nb_err pool_start(struct part_writer *w)
     return NB_OK;
 }
 
-/* Hands the full buffer to the pool (waiting for room) and takes a new one. */
+/* Hands the full buffer to the pool (waiting for room) and takes a sent
+ * part's buffer back (or a new one): n + 1 part buffers at the most. */
 static nb_err pool_submit(struct part_writer *w)
 {
     struct part_pool *pl = w->pool;
-    struct part_job job = {.buf = w->buf, .len = w->len, .number = w->parts + 1, .offset = w->sent};
-    char *fresh = malloc(w->part_size);
+    struct part_job job = {
+        .buf = w->buf, .cap = w->cap, .len = w->len, .number = w->parts + 1, .offset = w->sent};
+    char *next = NULL;
+    size_t next_cap = 0;
     nb_err err;
 
-    if (!fresh)
-        return nb_error(NB_ERR_NOMEM, STORAGE_MSG_WRITE ": out of memory for a %zu-byte part",
-                        w->name, w->part_size);
     pthread_mutex_lock(&pl->lock);
     while (!pl->err && pl->in_flight >= pl->n)
         pthread_cond_wait(&pl->cond, &pl->lock);
@@ -203,14 +221,25 @@ static nb_err pool_submit(struct part_writer *w)
         pl->count++;
         pl->in_flight++;
         pthread_cond_broadcast(&pl->cond);
+        if (pl->n_spare) {
+            next = pl->spare[--pl->n_spare];
+            next_cap = pl->spare_cap[pl->n_spare];
+        }
     }
     pthread_mutex_unlock(&pl->lock);
-    if (err) {
-        free(fresh);
+    if (err)
         return nb_error(err, "%s", pl->errmsg);
+    if (!next) {
+        next_cap = w->part_size;
+        if (!(next = malloc(next_cap))) {
+            w->buf = NULL; /* the pool owns the old one now */
+            w->cap = w->len = 0;
+            return nb_error(NB_ERR_NOMEM, STORAGE_MSG_WRITE ": out of memory for a %zu-byte part",
+                            w->name, next_cap);
+        }
     }
-    w->buf = fresh;
-    w->cap = w->part_size;
+    w->buf = next;
+    w->cap = next_cap;
     return NB_OK;
 }
 
