@@ -506,6 +506,8 @@ main() {
   for label in $SIZES; do
     bench_size "$label"
   done
+  # what went through the capped link (the proxy's request log)
+  if s3_ok; then rgw_proxy_log >"$LOGS/s3-proxy.log" || true; fi
   "$PY" "$BENCH/report.py" build "$RAW" "$OUT" --machine "$OUT/machine.json" \
     --gcs-note "$GCS_NOTE" --s3-note "$S3_NOTE" --s3-cap "$S3_CAP" --azure-note "$AZURE_NOTE" --elapsed $((SECONDS - t0))
   gnuplot -e "dat='$OUT/bench.dat'; out='$OUT/bench.png'" "$BENCH/plot.gp"
