@@ -32,6 +32,12 @@
 # pipelines, not the disk; so is the memory a case will write (fresh_vol).
 # Cases run one at a time, repeats interleaved (all cases of run 1, then
 # of run 2, ...).
+#
+# Stores: the local bucket (file://), the GCS emulator, and S3: a throwaway
+# Ceph RGW (tests/lib/rgw.bash; objects in its OSD's memory) started once,
+# its fault proxy in front of it as the capped link (BENCH_S3_CAP per
+# connection each way; its request log kept as logs/s3-proxy.log). Azure is
+# not in it until its driver is merged (AZURE_NOTE below).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -5,6 +5,8 @@
 # about time is asserted. Also the database generator's promises:
 # deterministic, gzip ratio 2 to 4.
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
   load helpers
   export BENCH_OUT="$BATS_FILE_TMPDIR/out"
