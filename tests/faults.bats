@@ -532,7 +532,9 @@ kill_tree() {
   run neo4j-backup --timestamp=2026-01-01-02:00:00
   echo "$output"
   assert_success
-  assert_output --partial "that was stopped before it finished"
+  # the last kill's temp file, when it left one (a fast compressor may
+  # finish before the larger moments), is removed and said so
+  [ -z "$left" ] || assert_output --partial "that was stopped before it finished"
   [ -z "$(find "$W/bucket" -name '.*')" ]
   restore_stamp 2026-01-01-02:00:00
 }

@@ -54,7 +54,9 @@ static size_t round_up(size_t n, size_t q)
 
 size_t part_size_for(const struct part_limits *l, uint64_t size_hint)
 {
-    uint64_t size = l->default_part;
+    /* Parts in flight side by side: the smallest part the store takes,
+     * so memory stays (parallel + 1) small parts. */
+    uint64_t size = l->parallel > 1 ? l->min_part : l->default_part;
 
     if (size_hint && l->max_parts) {
         /* 10% headroom before the stream outgrows the hint. */

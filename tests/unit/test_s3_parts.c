@@ -55,6 +55,13 @@ int main(void)
 
     /* The default without a hint, the minimum, and the hint's share. */
     CHECK(part_size_for(&s3, 0) == 8 * MiB);
+    {
+        /* parts side by side: the smallest the store takes */
+        struct part_limits par = s3;
+        par.parallel = 4;
+        CHECK(part_size_for(&par, 0) == 5 * MiB);
+        CHECK(part_size_for(&par, 1000 * GiB) >= 1000 * GiB / 10000);
+    }
     CHECK(part_size_for(&s3, 100 * MiB) == 8 * MiB);
     CHECK(part_size_for(&s3, 1000 * GiB) >= 1000 * GiB / 10000);
     CHECK(part_size_for(&s3, 1000 * GiB) % MiB == 0);
