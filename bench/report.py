@@ -279,9 +279,9 @@ def goals(cases, labels, s3_cap=0, azure_note=""):
         brss[L] = round(c["tool_rss_kib"] / 1024, 1) if c and c["tool_rss_kib"] else None
     goal("backup_rss_mib", "neo4j-backup gzip peak RSS, MiB (its own VmHWM)", GOALS["backup_rss_mib"],
          le, brss)
-    rss = {L: tool_rss(L, ("backup s3", "backup s3 capped x%d" % S3_PAR)) for L in labels}
+    rss = {L: tool_rss(L, ("backup s3",)) for L in labels}
     goal("backup_rss_par_mib", "neo4j-backup peak RSS to S3 at the default PARALLEL_UPLOADS (4), MiB "
-         "(gzip; zstd capped x4)", GOALS["backup_rss_mib"], le, rss, flat(rss))
+         "(gzip, the default)", GOALS["backup_rss_mib"], le, rss, flat(rss))
 
     # issue 13 (stores): each cloud path uncapped / the local path, and
     # what 4 connections buy on a capped link. Times without the stand-in's.
