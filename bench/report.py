@@ -3,7 +3,8 @@
 
     report.py add RAW MEASURE_JSON KEY=VALUE...   append one measured run
     report.py dataset RAW KEY=VALUE...            append a data set's facts
-    report.py build RAW OUT_DIR [--machine F] [--gcs-note TEXT] [--elapsed S]
+    report.py build RAW OUT_DIR [--machine F] [--gcs-note TEXT] [--s3-note TEXT]
+                    [--s3-cap BYTES_PER_S] [--azure-note TEXT] [--elapsed S]
         writes OUT_DIR/results.json, results.md and bench.dat (for plot.gp)
 
 Figures: median, min and max of each case's wall time over its runs; MB/s
@@ -20,9 +21,17 @@ import sys
 
 MiB = 1 << 20
 # Row order, and which rows the ratios compare.
-RESTORE_CASES = ["restore", "restore today", "restore gcs", "tar -x", "igzip + tar", "fetch local",
-                 "fetch gcs", "old local", "old gcs"]
-BACKUP_CASES = ["backup", "backup today", "tar -c", "tar + pigz"]
+# S3 (RGW): "x1" is one connection (PARALLEL_READS / PARALLEL_UPLOADS = 1),
+# "x4" four; "capped" goes through the fault proxy's per-connection cap.
+S3_PAR = 4
+S3_RESTORE = ["restore s3", "restore s3 x1", "restore s3 capped x1", "restore s3 capped x%d" % S3_PAR]
+S3_BACKUP = ["backup s3", "backup s3 capped x1", "backup s3 capped x%d" % S3_PAR]
+RESTORE_CASES = ["restore", "restore today", "restore gcs"] + S3_RESTORE + [
+    "tar -x", "igzip + tar", "fetch local", "fetch gcs", "old local", "old gcs"]
+BACKUP_CASES = ["backup", "backup today"] + S3_BACKUP + ["tar -c", "tar + pigz"]
+# restore cases reading with one connection, and with the default (4)
+RESTORE_ONE = ("restore", "restore s3 x1", "restore s3 capped x1")
+RESTORE_PAR = ("restore gcs", "restore s3", "restore s3 capped x%d" % S3_PAR)
 SET_ORDER = ["4.4-gzip", "4.4-zstd", "5-gzip", "5-zstd"]
 TOOL_PROGS = ("neo4j-restore", "neo4j-backup")
 GOALS = {
@@ -40,6 +49,10 @@ GOALS = {
     "gzip_backup_vs_pigz": 3.0,
     "gzip_size_vs_today": 1.05,
     "backup_rss_mib": 64,
+    # issue 13 (stores): cloud / local uncapped, and x4 / x1 on a capped link
+    "store_vs_local": 1.2,
+    "capped_speedup": 3.0,
+    "restore_rss_par_mib": 64,
 }
 
 
@@ -167,7 +180,7 @@ def add_ratios(cases):
         c["disk_vs_data"] = ratio(c["peak_disk_bytes"], c["data_bytes"])
 
 
-def goals(cases, labels):
+def goals(cases, labels, s3_cap=0, azure_note=""):
     by = {(c["label"], c["set"], c["case"]): c for c in cases}
     out = []
 
@@ -192,15 +205,20 @@ def goals(cases, labels):
              "same, without neo4j-admin's time (the stand-in's start and rename)",
              GOALS["restore_vs_limit"], le,
              {L: by.get((L, g, case), {}).get("own_vs_limit") for L in labels})
-    rss = {}
-    for L in labels:
+    def tool_rss(L, names):
         vals = [c["tool_rss_kib"] for c in cases
-                if c["label"] == L and c["case"] in ("restore", "restore gcs") and c["tool_rss_kib"]]
-        rss[L] = round(max(vals) / 1024, 1) if vals else None
-    spread = [v for v in rss.values() if v]
-    flat = "spread across sizes %.1f MiB" % (max(spread) - min(spread)) if spread else ""
-    goal("restore_rss_mib", "neo4j-restore peak RSS, MiB (its own VmHWM, every restore case)",
-         GOALS["restore_rss_mib"], le, rss, flat)
+                if c["label"] == L and c["case"] in names and c["tool_rss_kib"]]
+        return round(max(vals) / 1024, 1) if vals else None
+
+    def flat(rss):
+        spread = [v for v in rss.values() if v]
+        return "spread across sizes %.1f MiB" % (max(spread) - min(spread)) if spread else ""
+    rss = {L: tool_rss(L, RESTORE_ONE) for L in labels}
+    goal("restore_rss_mib", "neo4j-restore peak RSS at PARALLEL_READS=1, MiB (its own VmHWM: local, "
+         "S3 x1, S3 capped x1)", GOALS["restore_rss_mib"], le, rss, flat(rss))
+    rss = {L: tool_rss(L, RESTORE_PAR) for L in labels}
+    goal("restore_rss_par_mib", "neo4j-restore peak RSS at the default PARALLEL_READS (4), MiB "
+         "(GCS, S3, S3 capped x4)", GOALS["restore_rss_par_mib"], le, rss, flat(rss))
     for case in ("restore", "restore gcs"):
         goal("archive_on_disk/" + case,
              "archive bytes on DATA_DIR at the peak (%s): (peak - data footprint) / archive size" % case,
@@ -261,6 +279,32 @@ def goals(cases, labels):
         brss[L] = round(c["tool_rss_kib"] / 1024, 1) if c and c["tool_rss_kib"] else None
     goal("backup_rss_mib", "neo4j-backup gzip peak RSS, MiB (its own VmHWM)", GOALS["backup_rss_mib"],
          le, brss)
+    rss = {L: tool_rss(L, ("backup s3",)) for L in labels}
+    goal("backup_rss_par_mib", "neo4j-backup peak RSS to S3 at the default PARALLEL_UPLOADS (4), MiB "
+         "(gzip, the default)", GOALS["backup_rss_mib"], le, rss, flat(rss))
+
+    # issue 13 (stores): each cloud path uncapped / the local path, and
+    # what 4 connections buy on a capped link. Times without the stand-in's.
+    def own_ratio(L, set_, a, b):
+        x, y = by.get((L, set_, a)), by.get((L, set_, b))
+        return ratio(x and x["own_s"], y and y["own_s"])
+    for key, text, a, b in (
+            ("store_vs_local/restore gcs", "restore from the GCS emulator / from the local bucket",
+             "restore gcs", "restore"),
+            ("store_vs_local/restore s3", "restore from S3 (RGW) / from the local bucket", "restore s3", "restore"),
+            ("store_vs_local/backup s3", "backup to S3 (RGW) / to the local bucket", "backup s3", "backup")):
+        goal(key, text + " (4.4 gzip, uncapped, time without the stand-in's)", GOALS["store_vs_local"], le,
+             {L: own_ratio(L, g, a, b) for L in labels})
+    for what in ("restore", "backup"):
+        goal("azure_vs_local/" + what, "%s %s Azure (azurite) / the local bucket" % (
+            what, "from" if what == "restore" else "to"), GOALS["store_vs_local"], le, {}, azure_note)
+    cap = "%g MB/s" % (s3_cap / 1e6) if s3_cap else "capped"
+    goal("capped_speedup/restore", "restore from S3 on a link capped at %s per connection: 4 parallel reads' "
+         "speed-up over 1 (5.x zstd set)" % cap, GOALS["capped_speedup"], ge,
+         {L: own_ratio(L, "5-zstd", "restore s3 capped x1", "restore s3 capped x%d" % S3_PAR) for L in labels})
+    goal("capped_speedup/backup", "backup to S3 on a link capped at %s per connection: 4 parallel parts' "
+         "speed-up over 1 (5.x zstd set)" % cap, GOALS["capped_speedup"], ge,
+         {L: own_ratio(L, "5-zstd", "backup s3 capped x1", "backup s3 capped x%d" % S3_PAR) for L in labels})
     return out
 
 
@@ -296,6 +340,10 @@ def md_tables(res):
               "(\"admin\") and \"own\" is the wall time without it.", ""]
     if res["gcs"] != "ok":
         lines += ["**GCS cases: %s**" % res["gcs"], ""]
+    if res["s3"] != "ok":
+        lines += ["**S3 cases: %s**" % res["s3"], ""]
+    if res["azure"] != "ok":
+        lines += ["**Azure cases: %s**" % res["azure"], ""]
     lines += ["## Data sets", "",
               "Archive sizes in MiB, with the compression ratio (data ÷ archive).", "",
               "| size | files | data MiB | neo4j-backup gzip | today's gzip -6 | tar -czf | tar \\| pigz | neo4j-backup zstd | tar \\| zstd | 5.x artifact | 5.x set gzip / zstd |",
@@ -350,6 +398,7 @@ def md_tables(res):
             f(c["own_s"]) if c["admin_s"] else "—", f(c.get("vs_tar")), f(c.get("own_vs_tar")),
             f(c["tool_rss_kib"] / 1024 if c["tool_rss_kib"] else None, "%.1f"),
             f(c["peak_rss_kib"] / 1024, "%.1f"), f(mib(c["peak_disk_bytes"]), "%.0f")))
+    lines += md_stores(res)
     labels = [d["label"] for d in res["datasets"]]
     lines += ["", "## Goals", "", "| goal | target | " + " | ".join(labels) + " | met |",
               "|---|--:|" + "--:|" * len(labels) + "---|"]
@@ -363,6 +412,71 @@ def md_tables(res):
                        for L in labels), met))
     lines.append("")
     return "\n".join(lines)
+
+
+def md_stores(res):
+    """Every store in one table (uncapped), then the capped link."""
+    by = {(c["label"], c["set"], c["case"]): c for c in res["cases"]}
+    lines = ["", "## Stores", "",
+             "The 4.4 gzip set restored from and backed up to each store, uncapped, with the defaults "
+             "(PARALLEL_READS=4, PARALLEL_UPLOADS=4; GCS uploads are sequential and GCS backups are not "
+             "measured). `× local` is the time without the stand-in's (own s) over the local bucket's. "
+             "`S3 x1` is one connection (PARALLEL_READS=1). Stores: the local bucket (file://), the GCS "
+             "emulator, a Ceph RGW (memstore) on loopback.", "",
+             "| size | store | restore own s | MB/s | × local | RSS MiB | backup own s | MB/s | × local | RSS MiB |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    rows = [("local", "restore", "backup"), ("GCS emulator", "restore gcs", None),
+            ("S3 (RGW)", "restore s3", "backup s3"), ("S3 (RGW) x1", "restore s3 x1", None)]
+    for d in res["datasets"]:
+        L = d["label"]
+        base = {k: by.get((L, "4.4-gzip", k)) for k in ("restore", "backup")}
+        for store, r, b in rows:
+            cells = []
+            for name, kind in ((r, "restore"), (b, "backup")):
+                c = by.get((L, "4.4-gzip", name)) if name else None
+                if not c:
+                    cells += ["—"] * 4
+                    continue
+                cells += [f(c["own_s"]), f(c["data_bytes"] / c["own_s"] / 1e6 if c["own_s"] else None, "%.0f"),
+                          f(ratio(c["own_s"], base[kind] and base[kind]["own_s"])),
+                          f(c["tool_rss_kib"] / 1024 if c["tool_rss_kib"] else None, "%.1f")]
+            if any(x != "—" for x in cells):
+                lines.append("| %s | %s | %s |" % (L, store, " | ".join(cells)))
+        if res["azure"] != "ok":
+            lines.append("| %s | Azure (azurite) | %s |" % (L, " | ".join(["—"] * 8)))
+    if res["azure"] != "ok":
+        lines += ["", "Azure (azurite): %s." % res["azure"]]
+    cap = res.get("s3_cap_bytes_s") or 0
+    capped = [c for c in res["cases"] if " s3 capped " in c["case"]]
+    if not capped:
+        return lines
+    lines += ["", "## Capped link", "",
+              "S3 through the fault proxy, each connection's bodies capped at %s MB/s (BENCH_S3_CAP), on the "
+              "5.x zstd set: an already compressed artifact, so the codec runs far above the link and the "
+              "link is what is measured. `x1` is PARALLEL_READS / PARALLEL_UPLOADS = 1, `x%d` the default. "
+              "Link MB/s is archive bytes over the time without the stand-in's (own s)." % (
+                  f(cap / 1e6, "%g"), S3_PAR), "",
+              "| size | case | own s x1 | link MB/s x1 | own s x%d | link MB/s x%d | speed-up | RSS MiB x1 / x%d |" % (
+                  S3_PAR, S3_PAR, S3_PAR),
+              "|---|---|--:|--:|--:|--:|--:|--:|"]
+    for d in res["datasets"]:
+        L = d["label"]
+        for what in ("restore", "backup"):
+            one = by.get((L, "5-zstd", "%s s3 capped x1" % what))
+            par = by.get((L, "5-zstd", "%s s3 capped x%d" % (what, S3_PAR)))
+            if not one and not par:
+                continue
+            size = (one or par).get("archive_bytes") if what == "restore" else d["archives"].get("5-zstd")
+
+            def link(c, size=size):
+                return f(size / c["own_s"] / 1e6 if c and size and c["own_s"] else None, "%.0f")
+
+            def rss(c):
+                return f(c["tool_rss_kib"] / 1024 if c and c["tool_rss_kib"] else None, "%.1f")
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
+                L, what, f(one and one["own_s"]), link(one), f(par and par["own_s"]), link(par),
+                f(ratio(one and one["own_s"], par and par["own_s"])), rss(one), rss(par)))
+    return lines
 
 
 def plot_data(res, path):
@@ -429,13 +543,16 @@ def cmd_build(a):
             "neo4j_admin": "test stand-in; admin_s is its wall time, own_s = wall - admin_s",
         },
         "gcs": a.gcs_note or "ok",
+        "s3": a.s3_note or "ok",
+        "s3_cap_bytes_s": a.s3_cap,
+        "azure": a.azure_note or "ok",
         "elapsed_s": a.elapsed,
         "steal_s": round(sum(r.get("steal_s", 0) for r in runs), 1),
         "failed_cases": failed,
         "datasets": datasets,
         "cases": cases,
     }
-    res["goals"] = goals(cases, labels)
+    res["goals"] = goals(cases, labels, a.s3_cap, res["azure"])
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as fo:
         json.dump(res, fo, indent=1)
@@ -461,6 +578,9 @@ def main():
     p.add_argument("out")
     p.add_argument("--machine")
     p.add_argument("--gcs-note", default="")
+    p.add_argument("--s3-note", default="")
+    p.add_argument("--s3-cap", type=int, default=0)
+    p.add_argument("--azure-note", default="")
     p.add_argument("--elapsed", type=int, default=0)
     p.set_defaults(fn=cmd_build)
     a = ap.parse_args()

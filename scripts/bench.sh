@@ -10,8 +10,13 @@
 #   BENCH_CASES   extended regex on "SET/CASE" names (e.g. "4.4-gzip/restore",
 #                 "5-gzip/backup"): run only those. Default: all but the 5.x
 #                 restore cases (the stand-in's Python unpack of the artifact
-#                 dominates them, and they add minutes); "." runs everything
+#                 dominates them, and they add minutes) but the capped-link
+#                 S3 ones on the 5-zstd set; "." runs everything
 #   BENCH_GCS     0 to leave the GCS emulator cases out
+#   BENCH_S3      0 to leave the S3 cases (a throwaway Ceph RGW, see
+#                 tests/emulators/rgw/README.md) out
+#   BENCH_S3_CAP  the capped link: bytes/s per connection (each way) of the
+#                 fault proxy in front of RGW (default 50000000, 50 MB/s)
 #   BENCH_OUT     results folder (default bench/out): results.md,
 #                 results.json, bench.png, raw.jsonl, logs/
 #   BENCH_WORK    scratch (default $BENCH_OUT/work); generated databases
@@ -27,6 +32,12 @@
 # pipelines, not the disk; so is the memory a case will write (fresh_vol).
 # Cases run one at a time, repeats interleaved (all cases of run 1, then
 # of run 2, ...).
+#
+# Stores: the local bucket (file://), the GCS emulator, and S3: a throwaway
+# Ceph RGW (tests/lib/rgw.bash; objects in its OSD's memory) started once,
+# its fault proxy in front of it as the capped link (BENCH_S3_CAP per
+# connection each way; its request log kept as logs/s3-proxy.log). Azure is
+# not in it until its driver is merged (AZURE_NOTE below).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,8 +46,11 @@ OUT=${BENCH_OUT:-$BENCH/out}
 WORK=${BENCH_WORK:-$OUT/work}
 SIZES=${BENCH_SIZES:-256M 1G 2G}
 REPEAT=${BENCH_REPEAT:-3}
-CASES=${BENCH_CASES:-^(4\.4-[a-z]+|5-[a-z]+/backup)(/|$)}
+CASES=${BENCH_CASES:-^((4\.4-[a-z]+|5-[a-z]+/backup)(/|$)|5-zstd/(backup|restore) s3 capped )}
 USE_GCS=${BENCH_GCS:-1}
+USE_S3=${BENCH_S3:-1}
+S3_CAP=${BENCH_S3_CAP:-50000000}
+S3_PAR=4 # the parallel side of the capped cases: PARALLEL_READS/UPLOADS's default
 PY=/usr/bin/python3
 DB=neo4j
 STAMP=2026-01-01-00:00:00
@@ -49,7 +63,8 @@ for v in BUCKET DATABASE CLOUD_PROVIDER TIMESTAMP FORCE_OVERWRITE PURGE_ON_COMPL
   REMOVE_EXISTING_FILES REMOVE_BACKUP_FILES BACKUP_DIR COMPRESSION COMPRESSION_LEVEL \
   COMPRESSION_THREADS CREDENTIALS_FILE GOOGLE_APPLICATION_CREDENTIALS NEO4J_ADMIN \
   NEO4J_ADMIN_DIALECT BACKUP_TIMESTAMP NEO4J_OWNER STORAGE_EMULATOR_HOST GCE_METADATA_HOST \
-  GCS_CHUNK_SIZE STANDIN_EXIT STANDIN_INCONSISTENT STANDIN_HANG STANDIN_LOG; do
+  GCS_CHUNK_SIZE STANDIN_EXIT STANDIN_INCONSISTENT STANDIN_HANG STANDIN_LOG PARALLEL_READS \
+  PARALLEL_UPLOADS CA_BUNDLE; do
   unset "$v"
 done
 
@@ -59,6 +74,9 @@ RAW=$OUT/raw.jsonl
 LOGS=$OUT/logs
 ADMIN_LOG=$WORK/admin.log
 GCS_NOTE=""         # why the GCS cases were left out, when they were
+S3_NOTE=""          # the same for S3
+# Azure (azurite) is not in this bench yet: its driver is not on main.
+AZURE_NOTE="not in this run: the Azure driver (branch azure-driver) is not merged yet"
 VOL_MOUNTS=1        # 0: no tmpfs (not root): a folder, sampled with a walk
 
 log() { printf '%s bench: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -77,6 +95,7 @@ check_tools() {
   for t in gnuplot zstd gzip tar curl igzip pigz; do
     command -v "$t" >/dev/null || die "$t is missing: run 'make deps'"
   done
+  [[ $S3_CAP =~ ^[1-9][0-9]*$ ]] || die "BENCH_S3_CAP must be bytes per second, like 50000000, not '$S3_CAP'"
   [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive number, not '$REPEAT'"
   local size
   for size in $SIZES; do
@@ -88,7 +107,8 @@ check_tools() {
 cleanup() {
   unmount_vol
   if [[ -n ${GCS_EMULATOR_PID:-} ]]; then gcs_stop; fi
-  rm -rf "$SETS" "$WORK/bucket" "$WORK/gcs" "$VOL" "$ADMIN_LOG" "$WORK/m.json"
+  if [[ -n ${RGW_DIR:-} ]]; then rgw_stop; fi
+  rm -rf "$SETS" "$WORK/bucket" "$WORK/gcs" "$WORK/rgw" "$VOL" "$ADMIN_LOG" "$WORK/m.json"
 }
 
 unmount_vol() {
@@ -192,6 +212,85 @@ gcs_upload_set() {
   done
 }
 
+# ---- S3: a throwaway Ceph RGW (tests/lib/rgw.bash), and the fault proxy
+# in front of it as the capped link ----
+
+start_s3() {
+  [[ $USE_S3 == 1 ]] || {
+    S3_NOTE="left out (BENCH_S3=$USE_S3)"
+    return 0
+  }
+  # shellcheck disable=SC1091 # (the test suite's helpers)
+  source "$ROOT/tests/lib/rgw.bash"
+  if ! rgw_start "$WORK/rgw" >"$LOGS/rgw-start.log" 2>&1 || ! rgw_make_bucket bench >>"$LOGS/rgw-start.log" 2>&1 ||
+    ! rgw_proxy_start >>"$LOGS/rgw-start.log" 2>&1 || ! rgw_proxy_rate "$S3_CAP" "$S3_CAP"; then
+    S3_NOTE="skipped: the RGW did not start ($(tail -1 "$LOGS/rgw-start.log"))"
+    log "$S3_NOTE"
+    return 0
+  fi
+  log "S3: Ceph RGW on $RGW_ENDPOINT; the capped link (fault proxy, $S3_CAP bytes/s per connection each way) on $RGW_PROXY_ENDPOINT"
+}
+
+s3_ok() { [[ -z $S3_NOTE ]]; }
+
+# s3_clear PREFIX: deletes the objects under PREFIX and has RGW free their
+# space at once (the OSD is memstore: objects are in its memory).
+s3_clear() {
+  local keys
+  mapfile -t keys < <(rgw_s3 ls bench "$1" | cut -d' ' -f1)
+  ((${#keys[@]} == 0)) || rgw_s3 rm bench "${keys[@]}"
+  rgw_admin gc process --include-all >/dev/null 2>&1 || true
+}
+
+# s3_backup SET VERSION CODEC CASE [VAR=VALUE...]: neo4j-backup into a
+# fresh prefix of the bucket, then that prefix deleted (untimed).
+s3_backup() {
+  local set=$1 version=$2 c=$3 name=$4 prefix
+  shift 4
+  s3_ok && wanted "$set-$c/$name" || return 0
+  WARM=("$LIVE")
+  [[ $set == 5 ]] && WARM+=("$ARTIFACT")
+  prefix="$LABEL/backups/$set-$c-${name// /-}-$REP"
+  ARCHIVE_BYTES=0 must "$set-$c" "$name" "backup_$c" BUCKET="s3://bench/$prefix" \
+    STANDIN_VERSION="$version" STANDIN_LIVE_DIR="$LIVE" NEO4J_ADDR=localhost:6362 \
+    BACKUP_TIMESTAMP="$STAMP" CHECK_CONSISTENCY=false "$@"
+  s3_clear "$prefix/"
+}
+
+# s3_restore SET VERSION CASE [VAR=VALUE...]: neo4j-restore of SET (made by
+# run 1's local backup; uploaded once, untimed) from the bucket.
+s3_restore() {
+  local set=$1 version=$2 name=$3 dir=$SETS/$1 f archive
+  shift 3
+  s3_ok && wanted "$set/$name" && [[ -d $dir ]] || return 0
+  if [[ ! -f $WORK/rgw/uploaded-$LABEL-$set ]]; then
+    log "$LABEL: uploading the $set set to RGW (untimed)"
+    for f in "$dir/$DB/$DB-$STAMP".* "$dir/$DB/$DB-latest.manifest.json"; do
+      rgw_s3 put bench "$LABEL/$set/$DB/${f##*/}" "$f" || die "uploading $f to RGW failed"
+    done
+    touch "$WORK/rgw/uploaded-$LABEL-$set"
+  fi
+  archive=$(archive_of "$dir")
+  ARCHIVE_BYTES=$(stat -c %s "$archive")
+  WARM=() # the objects are in the OSD's memory
+  must "$set" "$name" restore BUCKET="s3://bench/$LABEL/$set" STANDIN_VERSION="$version" "$@"
+}
+
+# s3_cases: uncapped restore and backup beside the local ones (4.4 gzip,
+# the default path); on the capped link, one connection against $S3_PAR,
+# on the 5.x zstd set (an already compressed artifact: the codec runs far
+# above the link's speed, so the link is what is measured).
+s3_cases() {
+  s3_ok || return 0
+  s3_backup 4.4 4.4.10 gzip "backup s3"
+  s3_backup 5 5.26.0 zstd "backup s3 capped x1" BENCH_ARTIFACT="$ARTIFACT" PARALLEL_UPLOADS=1 "${S3_CAPPED[@]}"
+  s3_backup 5 5.26.0 zstd "backup s3 capped x$S3_PAR" BENCH_ARTIFACT="$ARTIFACT" PARALLEL_UPLOADS=$S3_PAR "${S3_CAPPED[@]}"
+  s3_restore 4.4-gzip 4.4.10 "restore s3"
+  s3_restore 4.4-gzip 4.4.10 "restore s3 x1" PARALLEL_READS=1
+  s3_restore 5-zstd 5.26.0 "restore s3 capped x1" PARALLEL_READS=1 "${S3_CAPPED[@]}"
+  s3_restore 5-zstd 5.26.0 "restore s3 capped x$S3_PAR" PARALLEL_READS=$S3_PAR "${S3_CAPPED[@]}"
+}
+
 # ---- data sets ----
 
 # dataset LABEL: the generated database (cached), exported as LIVE; the
@@ -274,7 +373,7 @@ archive_of() { # archive_of DIR: the set's timestamped archive in a bucket folde
 needs_set() {
   local c
   for c in restore "restore today" "restore gcs" "tar -x" "igzip + tar" "fetch local" "fetch gcs" \
-    "old local" "old gcs"; do
+    "old local" "old gcs" "restore s3" "restore s3 x1" "restore s3 capped x1" "restore s3 capped x$S3_PAR"; do
     wanted "$1/$c" && return 0
   done
   return 1
@@ -389,8 +488,13 @@ bench_size() {
     restore_cases 4.4-gzip 4.4.10
     restore_cases 4.4-zstd 4.4.10
     restore_cases 5-gzip 5.26.0
+    s3_cases
   done
   rm -rf "$SETS"
+  if s3_ok; then
+    s3_clear "$LABEL/"
+    rm -f "$WORK/rgw/uploaded-$LABEL-"*
+  fi
 }
 
 main() {
@@ -401,12 +505,17 @@ main() {
   trap 'exit 130' INT TERM
   machine_info
   start_gcs
+  start_s3
+  # the capped link: S3 through the fault proxy (its rate set by start_s3)
+  S3_CAPPED=(AWS_ENDPOINT_URL="${RGW_PROXY_ENDPOINT:-}" AWS_ENDPOINT_URL_S3="${RGW_PROXY_ENDPOINT:-}")
   local t0=$SECONDS label
   for label in $SIZES; do
     bench_size "$label"
   done
+  # what went through the capped link (the proxy's request log)
+  if s3_ok; then rgw_proxy_log >"$LOGS/s3-proxy.log" || true; fi
   "$PY" "$BENCH/report.py" build "$RAW" "$OUT" --machine "$OUT/machine.json" \
-    --gcs-note "$GCS_NOTE" --elapsed $((SECONDS - t0))
+    --gcs-note "$GCS_NOTE" --s3-note "$S3_NOTE" --s3-cap "$S3_CAP" --azure-note "$AZURE_NOTE" --elapsed $((SECONDS - t0))
   gnuplot -e "dat='$OUT/bench.dat'; out='$OUT/bench.png'" "$BENCH/plot.gp"
   log "done in $((SECONDS - t0)) s: $OUT/results.md, results.json, bench.png"
   cat "$OUT/results.md"
