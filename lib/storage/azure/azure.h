@@ -14,10 +14,11 @@ extern const struct storage_driver azure_driver;
 
 /* Internal to the driver (storage.c, write.c). */
 
-#define AZURE_DEFAULT_BLOCK (8u << 20)
-#define AZURE_MIN_BLOCK     (64u << 10) /* the smallest AZURE_BLOCK_SIZE */
-#define AZURE_MAX_BLOCK     (4000ull << 20)
-#define AZURE_COPY_TIMEOUT  3600.0 /* seconds a Copy Blob may stay pending */
+#define AZURE_DEFAULT_BLOCK  (8u << 20)
+#define AZURE_PARALLEL_BLOCK (4u << 20)  /* the default with PARALLEL_UPLOADS > 1 */
+#define AZURE_MIN_BLOCK      (64u << 10) /* the smallest AZURE_BLOCK_SIZE */
+#define AZURE_MAX_BLOCK      (4000ull << 20)
+#define AZURE_COPY_TIMEOUT   3600.0 /* seconds a Copy Blob may stay pending */
 
 struct azure_session {
     char *container;

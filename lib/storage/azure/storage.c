@@ -347,6 +347,10 @@ static nb_err azure_open(const struct location *loc, const struct storage_option
     as->signer = (struct http_signer){.sign = azure_sign, .ctx = as->auth};
     as->parallel_reads = opts ? opts->parallel_reads : 1;
     as->parallel_uploads = opts ? opts->parallel_uploads : 1;
+    /* Blocks side by side: smaller ones, so memory stays (N + 1) blocks
+     * under the 64 MiB a backup may use (unless AZURE_BLOCK_SIZE says). */
+    if (as->parallel_uploads > 1 && !(getenv("AZURE_BLOCK_SIZE") && *getenv("AZURE_BLOCK_SIZE")))
+        as->block_size = AZURE_PARALLEL_BLOCK;
     /* One small listing: identity, access and container are checked
      * before any work starts. */
     snprintf(label, sizeof(label), "azb://%s", as->container);
