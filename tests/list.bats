@@ -8,11 +8,7 @@ bats_require_minimum_version 1.5.0
 setup_file() {
   load helpers
   load lib/gcs
-  gcs_start "$BATS_FILE_TMPDIR/gcs"
-  gcs_make_bucket backups test
-  SA_KEY=$BATS_FILE_TMPDIR/sa.json
-  gcs_make_key "$SA_KEY" test >/dev/null
-  export SA_KEY
+  gcs_start_with_bucket
 }
 
 teardown_file() {

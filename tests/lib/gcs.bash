@@ -185,3 +185,13 @@ gcs_metadata_token() {
     "$GCS_EMULATOR_URL/computeMetadata/v1/instance/service-accounts/default/token" |
     "$GCS_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
+
+# gcs_start_with_bucket: in setup_file: the emulator, a bucket "backups" of
+# project "test" and a key of it in $SA_KEY (exported).
+gcs_start_with_bucket() {
+  gcs_start "$BATS_FILE_TMPDIR/gcs" || return 1
+  gcs_make_bucket backups test || return 1
+  SA_KEY=$BATS_FILE_TMPDIR/sa.json
+  gcs_make_key "$SA_KEY" test >/dev/null || return 1
+  export SA_KEY
+}
