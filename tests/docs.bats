@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The documentation inside the repository: every Markdown link resolves to a
-# file of the repository (none points outside it, as ../shared/ did), and
+# file of the repository (none points outside it), and
 # docs/reference.md documents every setting the programs' --help lists.
 
 setup() {

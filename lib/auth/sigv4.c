@@ -11,39 +11,7 @@
 #include <strings.h>
 
 #include "http.h"
-
-/* A growing string. */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool nomem;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->nomem)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *p;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (!(p = realloc(b->s, cap))) {
-            b->nomem = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_add(struct sbuf *b, const char *s)
-{
-    sb_addn(b, s, strlen(s));
-}
+#include "strbuf.h"
 
 void sigv4_amz_date(time_t when, char *buf, size_t len)
 {
@@ -81,7 +49,7 @@ static void hmac(const void *key, size_t keylen, const char *msg, unsigned char 
 }
 
 /* Decodes then encodes s[0..n) with RFC 3986's unreserved set kept. */
-static void add_encoded(struct sbuf *b, const char *s, size_t n)
+static void add_encoded(struct strbuf *b, const char *s, size_t n)
 {
     int dlen = 0;
     char *raw, *enc = NULL;
@@ -101,16 +69,16 @@ static void add_encoded(struct sbuf *b, const char *s, size_t n)
         }
     }
     if (enc)
-        sb_add(b, enc);
+        strbuf_add(b, enc);
     else if (!raw)
-        b->nomem = true;
+        b->failed = true;
     else
-        sb_addn(b, s, n);
+        strbuf_addn(b, s, n);
     curl_free(raw);
     free(enc);
 }
 
-static void canonical_uri(struct sbuf *b, const char *path)
+static void canonical_uri(struct strbuf *b, const char *path)
 {
     const char *p = path && *path ? path : "/";
 
@@ -120,7 +88,7 @@ static void canonical_uri(struct sbuf *b, const char *path)
         add_encoded(b, p, n);
         if (!slash)
             break;
-        sb_add(b, "/");
+        strbuf_add(b, "/");
         p = slash + 1;
     }
 }
@@ -136,7 +104,7 @@ static int qparam_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->value, y->value);
 }
 
-static void canonical_query(struct sbuf *b, const char *query)
+static void canonical_query(struct strbuf *b, const char *query)
 {
     struct qparam *params = NULL;
     size_t n = 0, cap = 0;
@@ -146,23 +114,23 @@ static void canonical_query(struct sbuf *b, const char *query)
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
-        struct sbuf name = {0}, value = {0};
+        struct strbuf name = {0}, value = {0};
 
         if (len) {
             add_encoded(&name, p, eq ? (size_t)(eq - p) : len);
             if (eq)
                 add_encoded(&value, eq + 1, len - (size_t)(eq - p) - 1);
             else
-                sb_add(&value, "");
+                strbuf_add(&value, "");
             if (n == cap) {
                 struct qparam *q = realloc(params, (cap = cap ? cap * 2 : 8) * sizeof(*q));
                 if (!q)
-                    b->nomem = true;
+                    b->failed = true;
                 else
                     params = q;
             }
-            if (b->nomem || name.nomem || value.nomem || !name.s) {
-                b->nomem = true;
+            if (b->failed || name.failed || value.failed || !name.s) {
+                b->failed = true;
                 free(name.s);
                 free(value.s);
                 break;
@@ -177,10 +145,10 @@ static void canonical_query(struct sbuf *b, const char *query)
         qsort(params, n, sizeof(*params), qparam_cmp);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            sb_add(b, "&");
-        sb_add(b, params[i].name);
-        sb_add(b, "=");
-        sb_add(b, params[i].value ? params[i].value : "");
+            strbuf_add(b, "&");
+        strbuf_add(b, params[i].name);
+        strbuf_add(b, "=");
+        strbuf_add(b, params[i].value ? params[i].value : "");
         free(params[i].name);
         free(params[i].value);
     }
@@ -245,7 +213,7 @@ nb_err sigv4_sign(const struct sigv4_params *p, const char *method, const char *
     struct hdr *hs = NULL;
     size_t nh = 0;
     bool have_host = false;
-    struct sbuf creq = {0}, signed_h = {0}, sts = {0}, auth = {0};
+    struct strbuf creq = {0}, signed_h = {0}, sts = {0}, auth = {0};
     char amz[32], date[9], hash[65], sig[65], scope[256];
     unsigned char k[32], k2[32];
     size_t klen;
@@ -286,44 +254,44 @@ nb_err sigv4_sign(const struct sigv4_params *p, const char *method, const char *
     }
     qsort(hs, nh, sizeof(*hs), hdr_cmp);
 
-    sb_add(&creq, method);
-    sb_add(&creq, "\n");
+    strbuf_add(&creq, method);
+    strbuf_add(&creq, "\n");
     canonical_uri(&creq, path);
-    sb_add(&creq, "\n");
+    strbuf_add(&creq, "\n");
     canonical_query(&creq, query);
-    sb_add(&creq, "\n");
+    strbuf_add(&creq, "\n");
     for (size_t i = 0; i < nh; i++) {
         bool first = i == 0 || strcmp(hs[i].name, hs[i - 1].name) != 0;
         bool last = i + 1 == nh || strcmp(hs[i].name, hs[i + 1].name) != 0;
         if (first) {
-            sb_add(&creq, hs[i].name);
-            sb_add(&creq, ":");
+            strbuf_add(&creq, hs[i].name);
+            strbuf_add(&creq, ":");
             if (signed_h.len)
-                sb_add(&signed_h, ";");
-            sb_add(&signed_h, hs[i].name);
+                strbuf_add(&signed_h, ";");
+            strbuf_add(&signed_h, hs[i].name);
         } else {
-            sb_add(&creq, ",");
+            strbuf_add(&creq, ",");
         }
-        sb_add(&creq, hs[i].value);
+        strbuf_add(&creq, hs[i].value);
         if (last)
-            sb_add(&creq, "\n");
+            strbuf_add(&creq, "\n");
     }
-    sb_add(&creq, "\n");
-    sb_add(&creq, signed_h.s ? signed_h.s : "");
-    sb_add(&creq, "\n");
-    sb_add(&creq, payload_hash);
-    if (creq.nomem || signed_h.nomem)
+    strbuf_add(&creq, "\n");
+    strbuf_add(&creq, signed_h.s ? signed_h.s : "");
+    strbuf_add(&creq, "\n");
+    strbuf_add(&creq, payload_hash);
+    if (creq.failed || signed_h.failed)
         goto out;
 
     snprintf(scope, sizeof(scope), "%s/%s/%s/aws4_request", date, p->region, p->service);
     sigv4_sha256_hex(creq.s, creq.len, hash);
-    sb_add(&sts, "AWS4-HMAC-SHA256\n");
-    sb_add(&sts, amz);
-    sb_add(&sts, "\n");
-    sb_add(&sts, scope);
-    sb_add(&sts, "\n");
-    sb_add(&sts, hash);
-    if (sts.nomem)
+    strbuf_add(&sts, "AWS4-HMAC-SHA256\n");
+    strbuf_add(&sts, amz);
+    strbuf_add(&sts, "\n");
+    strbuf_add(&sts, scope);
+    strbuf_add(&sts, "\n");
+    strbuf_add(&sts, hash);
+    if (sts.failed)
         goto out;
 
     klen = strlen(p->secret_key) + 5;
@@ -339,15 +307,15 @@ nb_err sigv4_sign(const struct sigv4_params *p, const char *method, const char *
     OPENSSL_cleanse(k2, sizeof(k2));
     OPENSSL_cleanse(k, sizeof(k));
 
-    sb_add(&auth, "AWS4-HMAC-SHA256 Credential=");
-    sb_add(&auth, p->access_key);
-    sb_add(&auth, "/");
-    sb_add(&auth, scope);
-    sb_add(&auth, ", SignedHeaders=");
-    sb_add(&auth, signed_h.s);
-    sb_add(&auth, ", Signature=");
-    sb_add(&auth, sig);
-    if (auth.nomem)
+    strbuf_add(&auth, "AWS4-HMAC-SHA256 Credential=");
+    strbuf_add(&auth, p->access_key);
+    strbuf_add(&auth, "/");
+    strbuf_add(&auth, scope);
+    strbuf_add(&auth, ", SignedHeaders=");
+    strbuf_add(&auth, signed_h.s);
+    strbuf_add(&auth, ", Signature=");
+    strbuf_add(&auth, sig);
+    if (auth.failed)
         goto out;
     out->canonical_request = creq.s;
     out->string_to_sign = sts.s;

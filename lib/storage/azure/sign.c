@@ -10,38 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* A growing string; `failed` once an allocation failed. */
-struct buf {
-    char *s;
-    size_t len, cap;
-    bool failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
+#include "strbuf.h"
 
 /* One header or query parameter: name (lowercased for x-ms-* headers and
  * query names) and value, both malloc'd. */
@@ -161,29 +130,29 @@ static char *pct_decode(const char *s, size_t n)
 
 /* Appends the sorted pairs as "\nname:v1,v2" (query) or "name:v1,v2\n"
  * (headers), joining the values of repeated names. */
-static void add_sorted(struct buf *b, struct pair *p, size_t n, bool query)
+static void add_sorted(struct strbuf *b, struct pair *p, size_t n, bool query)
 {
     if (n > 1)
         qsort(p, n, sizeof *p, pair_cmp);
     for (size_t i = 0; i < n; i++) {
         bool same = i > 0 && strcmp(p[i].name, p[i - 1].name) == 0;
         if (same) {
-            buf_str(b, ",");
+            strbuf_add(b, ",");
         } else {
             if (i > 0 && !query)
-                buf_str(b, "\n");
+                strbuf_add(b, "\n");
             if (query)
-                buf_str(b, "\n");
-            buf_str(b, p[i].name);
-            buf_str(b, ":");
+                strbuf_add(b, "\n");
+            strbuf_add(b, p[i].name);
+            strbuf_add(b, ":");
         }
-        buf_str(b, p[i].value);
+        strbuf_add(b, p[i].value);
     }
     if (n && !query)
-        buf_str(b, "\n");
+        strbuf_add(b, "\n");
 }
 
-static nb_err canonical_headers(const struct curl_slist *headers, struct buf *b)
+static nb_err canonical_headers(const struct curl_slist *headers, struct strbuf *b)
 {
     size_t n = 0, cap = 0;
     struct pair *p = NULL;
@@ -223,7 +192,7 @@ out:
     return err;
 }
 
-static nb_err canonical_query(const char *query, struct buf *b)
+static nb_err canonical_query(const char *query, struct strbuf *b)
 {
     size_t n = 0, cap = 0;
     struct pair *p = NULL;
@@ -284,7 +253,7 @@ nb_err azure_string_to_sign(const char *method, const char *account, const char 
         "If-Unmodified-Since",
         "Range",
     };
-    struct buf b = {0};
+    struct strbuf b = {0};
     nb_err err = NB_OK;
     *out = NULL;
 
@@ -303,26 +272,26 @@ nb_err azure_string_to_sign(const char *method, const char *account, const char 
 
     for (const char *m = method; *m; m++) {
         char c = (char)toupper((unsigned char)*m);
-        buf_add(&b, &c, 1);
+        strbuf_addn(&b, &c, 1);
     }
-    buf_str(&b, "\n");
+    strbuf_add(&b, "\n");
     for (size_t i = 0; i < sizeof standard / sizeof standard[0]; i++) {
         char *v = NULL;
         if ((err = std_header(headers, standard[i], &v)))
             goto out;
         if (strcmp(standard[i], "Content-Length") != 0 || strcmp(v, "0") != 0)
-            buf_str(&b, v);
-        buf_str(&b, "\n");
+            strbuf_add(&b, v);
+        strbuf_add(&b, "\n");
         free(v);
     }
     if ((err = canonical_headers(headers, &b)))
         goto out;
-    buf_str(&b, "/");
-    buf_str(&b, account);
+    strbuf_add(&b, "/");
+    strbuf_add(&b, account);
     if (pathlen)
-        buf_add(&b, path, pathlen);
+        strbuf_addn(&b, path, pathlen);
     else
-        buf_str(&b, "/");
+        strbuf_add(&b, "/");
     if ((err = canonical_query(query_copy, &b)))
         goto out;
     if (b.failed) {
