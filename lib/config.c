@@ -684,3 +684,26 @@ void config_target_free(struct config_target *t)
     free(t->credentials);
     memset(t, 0, sizeof(*t));
 }
+
+const char *config_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+nb_err config_env_number(const char *name, unsigned long long lo, unsigned long long hi,
+                         unsigned long long *out)
+{
+    const char *v = config_env(name);
+    char *end;
+    unsigned long long n;
+
+    if (!v)
+        return NB_OK;
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (errno || *end || v[0] == '-' || n < lo || n > hi)
+        return nb_error(NB_ERR_USAGE, "%s '%s' is not a number from %llu to %llu", name, v, lo, hi);
+    *out = n;
+    return NB_OK;
+}

@@ -130,4 +130,13 @@ nb_err config_target(const struct option_def *bucket, const struct option_def *p
 /* (database may be NULL: no DATABASE setting, n_databases 0.) */
 void config_target_free(struct config_target *t);
 
+/* ---- environment-only knobs (no option) ---- */
+
+/* The value of environment variable `name`; NULL when unset or empty. */
+const char *config_env(const char *name);
+/* An environment-only number: unset keeps *out; else a whole number from
+ * lo to hi, or NB_ERR_USAGE naming the variable and the range. */
+nb_err config_env_number(const char *name, unsigned long long lo, unsigned long long hi,
+                         unsigned long long *out) NB_WARN_UNUSED;
+
 #endif

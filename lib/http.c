@@ -401,7 +401,7 @@ static double random_unit(void)
     return (double)((x * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
 }
 
-static void sleep_seconds(double s)
+void http_sleep(double s)
 {
     struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
 
@@ -432,7 +432,7 @@ bool http_retry_wait(struct http_retry *r, const char *what, const char *why, do
     r->retries++;
     log_warn("%s: %s; retry %u of %u in %.1f s%s", what, why, r->retries, p->max_retries, delay,
              retry_after >= 0 ? " (Retry-After)" : "");
-    sleep_seconds(delay);
+    http_sleep(delay);
     return true;
 }
 

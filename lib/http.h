@@ -134,6 +134,10 @@ const char *http_slist_get(const struct curl_slist *list, const char *name);
 /* Appends "Name: value" to *list (NB_ERR_NOMEM recorded on failure). */
 nb_err http_slist_add(struct curl_slist **list, const char *name, const char *value) NB_WARN_UNUSED;
 
+/* Sleeps `seconds` (through signals): the waits of the retry loop and of
+ * pollers such as Azure's Copy Blob. */
+void http_sleep(double seconds);
+
 /* Starts a sequence of attempts. */
 void http_retry_start(struct http_retry *r, const struct http_retry_policy *policy);
 

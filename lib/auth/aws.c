@@ -13,6 +13,7 @@
 #include "auth/secret_file.h"
 #include "auth/sigv4.h"
 #include "auth/token_cache.h"
+#include "config.h"
 #include "log.h"
 #include "xml.h"
 
@@ -49,12 +50,6 @@ static const struct http_retry_policy local_policy = {
 static char *dup_or_null(const char *s)
 {
     return s && *s ? strdup(s) : NULL;
-}
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
 }
 
 /* ---- pure helpers ---- */
@@ -452,7 +447,7 @@ static nb_err set_static(struct aws_auth *a, const char *id, const char *secret,
 
 static nb_err from_file(struct aws_auth *a, const char *path, char *file_region, size_t rlen)
 {
-    const char *profile = env("AWS_PROFILE") ? env("AWS_PROFILE") : "default";
+    const char *profile = config_env("AWS_PROFILE") ? config_env("AWS_PROFILE") : "default";
     struct aws_profile p;
     char *text = NULL;
     size_t len;
@@ -487,52 +482,53 @@ static nb_err choose_source(struct aws_auth *a, const char *credentials_file, ch
 
     if (credentials_file)
         return from_file(a, credentials_file, file_region, rlen);
-    if (env("AWS_ACCESS_KEY_ID") || env("AWS_SECRET_ACCESS_KEY")) {
-        if (!env("AWS_ACCESS_KEY_ID") || !env("AWS_SECRET_ACCESS_KEY"))
+    if (config_env("AWS_ACCESS_KEY_ID") || config_env("AWS_SECRET_ACCESS_KEY")) {
+        if (!config_env("AWS_ACCESS_KEY_ID") || !config_env("AWS_SECRET_ACCESS_KEY"))
             return nb_error(NB_ERR_USAGE, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go "
                                           "together: set both, or neither");
         snprintf(a->identity, sizeof(a->identity), "access key %s (AWS_ACCESS_KEY_ID)",
-                 env("AWS_ACCESS_KEY_ID"));
-        return set_static(a, env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-                          env("AWS_SESSION_TOKEN"));
+                 config_env("AWS_ACCESS_KEY_ID"));
+        return set_static(a, config_env("AWS_ACCESS_KEY_ID"), config_env("AWS_SECRET_ACCESS_KEY"),
+                          config_env("AWS_SESSION_TOKEN"));
     }
-    if (env("AWS_ROLE_ARN") || env("AWS_WEB_IDENTITY_TOKEN_FILE")) {
+    if (config_env("AWS_ROLE_ARN") || config_env("AWS_WEB_IDENTITY_TOKEN_FILE")) {
         char sts[512];
-        if (!env("AWS_ROLE_ARN") || !env("AWS_WEB_IDENTITY_TOKEN_FILE"))
+        if (!config_env("AWS_ROLE_ARN") || !config_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
             return nb_error(NB_ERR_USAGE, "AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE go "
                                           "together (IRSA): set both, or neither");
-        if ((v = env("AWS_ENDPOINT_URL_STS")))
+        if ((v = config_env("AWS_ENDPOINT_URL_STS")))
             snprintf(sts, sizeof(sts), "%s", v);
         else
             snprintf(sts, sizeof(sts), "https://sts.%s.amazonaws.com/", a->region);
         a->source = SRC_WEB_IDENTITY;
-        snprintf(a->identity, sizeof(a->identity), "role %s (web identity)", env("AWS_ROLE_ARN"));
-        if (!(a->role_arn = dup_or_null(env("AWS_ROLE_ARN"))) ||
-            !(a->token_file = dup_or_null(env("AWS_WEB_IDENTITY_TOKEN_FILE"))) ||
+        snprintf(a->identity, sizeof(a->identity), "role %s (web identity)",
+                 config_env("AWS_ROLE_ARN"));
+        if (!(a->role_arn = dup_or_null(config_env("AWS_ROLE_ARN"))) ||
+            !(a->token_file = dup_or_null(config_env("AWS_WEB_IDENTITY_TOKEN_FILE"))) ||
             !(a->sts_endpoint = strdup(sts)))
             return nb_error(NB_ERR_NOMEM, "out of memory");
         return NB_OK;
     }
-    if (env("AWS_CONTAINER_CREDENTIALS_FULL_URI") ||
-        env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+    if (config_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") ||
+        config_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
         char uri[1024];
-        if ((v = env("AWS_CONTAINER_CREDENTIALS_FULL_URI")))
+        if ((v = config_env("AWS_CONTAINER_CREDENTIALS_FULL_URI")))
             snprintf(uri, sizeof(uri), "%s", v);
         else
             snprintf(uri, sizeof(uri), "%s%s", AWS_ECS_ENDPOINT,
-                     env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+                     config_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
         a->source = SRC_CONTAINER;
         snprintf(a->identity, sizeof(a->identity), "the container credentials of %s", uri);
         if (!(a->container_uri = strdup(uri)) ||
-            (env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") &&
+            (config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") &&
              !(a->container_token_file =
-                   dup_or_null(env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")))) ||
-            (env("AWS_CONTAINER_AUTHORIZATION_TOKEN") &&
-             !(a->container_token = dup_or_null(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))))
+                   dup_or_null(config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")))) ||
+            (config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN") &&
+             !(a->container_token = dup_or_null(config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))))
             return nb_error(NB_ERR_NOMEM, "out of memory");
         return NB_OK;
     }
-    if ((v = env("AWS_EC2_METADATA_DISABLED")) && strcasecmp(v, "true") == 0)
+    if ((v = config_env("AWS_EC2_METADATA_DISABLED")) && strcasecmp(v, "true") == 0)
         return nb_error(NB_ERR_AUTH,
                         "no AWS credentials: none in CREDENTIALS_FILE or AWS_ACCESS_KEY_ID, no "
                         "IRSA (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE), no Pod Identity "
@@ -540,8 +536,8 @@ static nb_err choose_source(struct aws_auth *a, const char *credentials_file, ch
                         "is off (AWS_EC2_METADATA_DISABLED); give credentials (the chart's "
                         "secretName) or set up IRSA");
     a->source = SRC_IMDS;
-    if (!(a->imds_endpoint = strdup(env("AWS_EC2_METADATA_SERVICE_ENDPOINT")
-                                        ? env("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+    if (!(a->imds_endpoint = strdup(config_env("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+                                        ? config_env("AWS_EC2_METADATA_SERVICE_ENDPOINT")
                                         : AWS_IMDS_ENDPOINT)))
         return nb_error(NB_ERR_NOMEM, "out of memory");
     {
@@ -566,15 +562,15 @@ nb_err aws_auth_new(const char *credentials_file, struct aws_auth **out)
         goto fail;
     /* The region first: STS's default endpoint is regional. */
     snprintf(a->region, sizeof(a->region), "%s",
-             env("AWS_REGION")           ? env("AWS_REGION")
-             : env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION")
-                                         : "");
+             config_env("AWS_REGION")           ? config_env("AWS_REGION")
+             : config_env("AWS_DEFAULT_REGION") ? config_env("AWS_DEFAULT_REGION")
+                                                : "");
     if ((err = choose_source(a, credentials_file, file_region, sizeof(file_region))))
         goto fail;
     if (!a->region[0])
         snprintf(a->region, sizeof(a->region), "%s",
                  file_region[0] ? file_region : AWS_DEFAULT_REGION);
-    if (a->source == SRC_WEB_IDENTITY && !env("AWS_ENDPOINT_URL_STS")) {
+    if (a->source == SRC_WEB_IDENTITY && !config_env("AWS_ENDPOINT_URL_STS")) {
         char sts[512];
         snprintf(sts, sizeof(sts), "https://sts.%s.amazonaws.com/", a->region);
         free(a->sts_endpoint);

@@ -12,6 +12,7 @@
 
 #include "auth/secret_file.h"
 #include "auth/token_cache.h"
+#include "config.h"
 #include "log.h"
 #include "storage/azure/credentials.h"
 #include "storage/azure/sign.h"
@@ -40,12 +41,6 @@ static const struct http_retry_policy local_policy = {
     .cap = 2.0,
     .budget = 10.0,
 };
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
 
 static void wipe_free(char *s)
 {
@@ -352,10 +347,11 @@ static nb_err choose_source(struct azure_auth *a, const char *credentials_file,
     if (err || a->key || a->sas)
         return err;
 
-    if (env("AZURE_FEDERATED_TOKEN_FILE")) {
-        const char *authority =
-            env("AZURE_AUTHORITY_HOST") ? env("AZURE_AUTHORITY_HOST") : AZURE_AUTHORITY_DEFAULT;
-        if (!env("AZURE_CLIENT_ID") || !env("AZURE_TENANT_ID"))
+    if (config_env("AZURE_FEDERATED_TOKEN_FILE")) {
+        const char *authority = config_env("AZURE_AUTHORITY_HOST")
+                                    ? config_env("AZURE_AUTHORITY_HOST")
+                                    : AZURE_AUTHORITY_DEFAULT;
+        if (!config_env("AZURE_CLIENT_ID") || !config_env("AZURE_TENANT_ID"))
             return nb_error(NB_ERR_USAGE,
                             "AZURE_FEDERATED_TOKEN_FILE is set without AZURE_CLIENT_ID and "
                             "AZURE_TENANT_ID: workload identity needs all three (the webhook "
@@ -367,18 +363,20 @@ static nb_err choose_source(struct azure_auth *a, const char *credentials_file,
                             "token goes only over HTTPS",
                             authority);
         a->kind = AZURE_AUTH_WORKLOAD;
-        if (!(a->tenant = strdup(env("AZURE_TENANT_ID"))) ||
-            !(a->client_id = strdup(env("AZURE_CLIENT_ID"))) ||
-            !(a->token_file = strdup(env("AZURE_FEDERATED_TOKEN_FILE"))) ||
+        if (!(a->tenant = strdup(config_env("AZURE_TENANT_ID"))) ||
+            !(a->client_id = strdup(config_env("AZURE_CLIENT_ID"))) ||
+            !(a->token_file = strdup(config_env("AZURE_FEDERATED_TOKEN_FILE"))) ||
             !(a->authority = dup_url(authority)))
             return nb_error(NB_ERR_NOMEM, "out of memory");
         snprintf(a->identity, sizeof(a->identity), "workload identity %s (tenant %s)", a->client_id,
                  a->tenant);
     } else {
         a->kind = AZURE_AUTH_MANAGED;
-        if (!(a->imds = dup_url(env("AZURE_IMDS_ENDPOINT") ? env("AZURE_IMDS_ENDPOINT")
-                                                           : AZURE_IMDS_DEFAULT)) ||
-            (env("AZURE_CLIENT_ID") && !(a->client_id = strdup(env("AZURE_CLIENT_ID")))))
+        if (!(a->imds =
+                  dup_url(config_env("AZURE_IMDS_ENDPOINT") ? config_env("AZURE_IMDS_ENDPOINT")
+                                                            : AZURE_IMDS_DEFAULT)) ||
+            (config_env("AZURE_CLIENT_ID") &&
+             !(a->client_id = strdup(config_env("AZURE_CLIENT_ID")))))
             return nb_error(NB_ERR_NOMEM, "out of memory");
         if (a->client_id)
             snprintf(a->identity, sizeof(a->identity), "managed identity %s (IMDS %s)",
@@ -386,7 +384,7 @@ static nb_err choose_source(struct azure_auth *a, const char *credentials_file,
         else
             snprintf(a->identity, sizeof(a->identity), "the managed identity (IMDS %s)", a->imds);
     }
-    return set_account(a, url_account, env("AZURE_STORAGE_ACCOUNT_NAME"),
+    return set_account(a, url_account, config_env("AZURE_STORAGE_ACCOUNT_NAME"),
                        "AZURE_STORAGE_ACCOUNT_NAME");
 }
 
@@ -394,7 +392,7 @@ static nb_err choose_source(struct azure_auth *a, const char *credentials_file,
  * bearer tokens need HTTPS. */
 static nb_err settle(struct azure_auth *a, const char *credentials_file)
 {
-    const char *ep = env("AZURE_STORAGE_BLOB_ENDPOINT");
+    const char *ep = config_env("AZURE_STORAGE_BLOB_ENDPOINT");
     char from[600];
 
     if (credentials_file)

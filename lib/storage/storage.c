@@ -1,5 +1,7 @@
 #include "storage/storage.h"
 
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,19 +64,11 @@ nb_err storage_open(const struct location *loc, const struct storage_options *op
 
 nb_err storage_parallel_setting(const char *name, unsigned *out)
 {
-    const char *v = getenv(name);
-    char *end;
-    long n;
+    unsigned long long n = STORAGE_DEFAULT_PARALLEL_READS;
+    nb_err err = config_env_number(name, 1, STORAGE_MAX_PARALLEL_READS, &n);
 
-    *out = STORAGE_DEFAULT_PARALLEL_READS;
-    if (!v || !*v)
-        return NB_OK;
-    n = strtol(v, &end, 10);
-    if (*end || n < 1 || n > STORAGE_MAX_PARALLEL_READS)
-        return nb_error(NB_ERR_USAGE, "%s '%s' is not a number from 1 to %d (1: one at a time)",
-                        name, v, STORAGE_MAX_PARALLEL_READS);
     *out = (unsigned)n;
-    return NB_OK;
+    return err;
 }
 
 void storage_close(struct storage *s)

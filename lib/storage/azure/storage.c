@@ -1,15 +1,14 @@
 /* The Azure Blob driver: session, stat, list, read, copy, remove. */
 #include "storage/azure/azure.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "config.h"
 #include "log.h"
 #include "storage/azure/sign.h"
 #include "storage/http_read.h"
@@ -184,37 +183,14 @@ static nb_err object_call(struct azure_session *as, const char *method, const ch
 
 /* ---- settings ---- */
 
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
-static nb_err number_setting(const char *name, unsigned long long lo, unsigned long long hi,
-                             unsigned long long *out)
-{
-    const char *v = env(name);
-    char *end;
-    unsigned long long n;
-
-    if (!v)
-        return NB_OK;
-    errno = 0;
-    n = strtoull(v, &end, 10);
-    if (errno || *end || v[0] == '-' || n < lo || n > hi)
-        return nb_error(NB_ERR_USAGE, "%s '%s' is not a number from %llu to %llu", name, v, lo, hi);
-    *out = n;
-    return NB_OK;
-}
-
 static nb_err parse_settings(struct azure_session *as)
 {
     unsigned long long block = AZURE_DEFAULT_BLOCK, blocks = AZURE_MAX_BLOCKS, page = 5000;
     nb_err err;
 
-    if ((err = number_setting("AZURE_BLOCK_SIZE", AZURE_MIN_BLOCK, AZURE_MAX_BLOCK, &block)) ||
-        (err = number_setting("AZURE_MAX_BLOCKS", 1, AZURE_MAX_BLOCKS, &blocks)) ||
-        (err = number_setting("AZURE_LIST_PAGE_SIZE", 1, 5000, &page)))
+    if ((err = config_env_number("AZURE_BLOCK_SIZE", AZURE_MIN_BLOCK, AZURE_MAX_BLOCK, &block)) ||
+        (err = config_env_number("AZURE_MAX_BLOCKS", 1, AZURE_MAX_BLOCKS, &blocks)) ||
+        (err = config_env_number("AZURE_LIST_PAGE_SIZE", 1, 5000, &page)))
         return err;
     if (block % AZURE_MIN_BLOCK)
         return nb_error(NB_ERR_USAGE, "AZURE_BLOCK_SIZE '%llu' is not a multiple of 65536", block);
@@ -349,7 +325,7 @@ static nb_err azure_open(const struct location *loc, const struct storage_option
     as->parallel_uploads = opts ? opts->parallel_uploads : 1;
     /* Blocks side by side: smaller ones, so memory stays (N + 1) blocks
      * under the 64 MiB a backup may use (unless AZURE_BLOCK_SIZE says). */
-    if (as->parallel_uploads > 1 && !(getenv("AZURE_BLOCK_SIZE") && *getenv("AZURE_BLOCK_SIZE")))
+    if (as->parallel_uploads > 1 && !config_env("AZURE_BLOCK_SIZE"))
         as->block_size = AZURE_PARALLEL_BLOCK;
     /* One small listing: identity, access and container are checked
      * before any work starts. */
@@ -444,23 +420,6 @@ static nb_err azure_open_read(void *data, const char *key, uint64_t offset, uint
     return err;
 }
 
-static double now_mono(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void pause_for(double seconds)
-{
-    struct timespec ts = {.tv_sec = (time_t)seconds,
-                          .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Copy status and its description from an answer's headers. */
 static void copy_state(const char *headers, char *status, size_t slen, char *desc, size_t dlen)
 {
@@ -477,7 +436,7 @@ static nb_err copy_wait(struct azure_session *as, const char *dst, const char *l
                         const char *copy_id, char *status, size_t slen, char *desc, size_t dlen)
 {
     char id[128], dname[1200];
-    double started = now_mono(), wait = 0.1;
+    double started = monotonic_seconds(), wait = 0.1;
     struct storage_info info;
 
     azure_name(as, dst, dname, sizeof(dname));
@@ -485,11 +444,11 @@ static nb_err copy_wait(struct azure_session *as, const char *dst, const char *l
         struct http_response resp = {0};
         nb_err err;
 
-        if (now_mono() - started > AZURE_COPY_TIMEOUT)
+        if (monotonic_seconds() - started > AZURE_COPY_TIMEOUT)
             return nb_error(NB_ERR_STORAGE,
                             "unable to copy '%s': the Copy Blob is still pending after %.0f s",
                             label, AZURE_COPY_TIMEOUT);
-        pause_for(wait);
+        http_sleep(wait);
         wait = wait * 2 > 5 ? 5 : wait * 2;
         err = head(as, dst, "unable to copy '%s'", label, &info, &resp);
         if (!err && !info.exists)
@@ -506,7 +465,7 @@ static nb_err copy_wait(struct azure_session *as, const char *dst, const char *l
         if (err)
             return err;
     }
-    log_debug("%s: Copy Blob %s after %.1f s", dname, status, now_mono() - started);
+    log_debug("%s: Copy Blob %s after %.1f s", dname, status, monotonic_seconds() - started);
     if (!strcmp(status, "success"))
         return NB_OK;
     return nb_error(NB_ERR_STORAGE,

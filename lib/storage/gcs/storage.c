@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "auth/token_cache.h"
+#include "config.h"
 #include "log.h"
 #include "storage/http_read.h"
 
@@ -160,18 +161,11 @@ static nb_err parse_endpoint(struct gcs_session *gs)
  * tests can cover paging with a few objects. */
 static nb_err parse_list_page_size(struct gcs_session *gs)
 {
-    const char *v = getenv("GCS_LIST_PAGE_SIZE");
-    char *end;
-    long n;
+    unsigned long long n = 1000;
+    nb_err err = config_env_number("GCS_LIST_PAGE_SIZE", 1, 1000, &n);
 
-    gs->list_page_size = 1000;
-    if (!v || !*v)
-        return NB_OK;
-    n = strtol(v, &end, 10);
-    if (*end || n < 1 || n > 1000)
-        return nb_error(NB_ERR_USAGE, "GCS_LIST_PAGE_SIZE '%s' is not a number from 1 to 1000", v);
     gs->list_page_size = (unsigned)n;
-    return NB_OK;
+    return err;
 }
 
 static nb_err parse_chunk_size(struct gcs_session *gs)

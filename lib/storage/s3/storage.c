@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "auth/sigv4.h"
+#include "config.h"
 #include "log.h"
 #include "storage/http_read.h"
 #include "xml.h"
@@ -200,17 +201,12 @@ static nb_err object_call(struct s3_session *ss, const char *method, const char 
 
 /* ---- session ---- */
 
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
 static nb_err parse_settings(struct s3_session *ss, const struct location *loc)
 {
-    const char *ep =
-        env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3") : env("AWS_ENDPOINT_URL");
-    const char *style = env("S3_ADDRESSING_STYLE") ? env("S3_ADDRESSING_STYLE") : "auto";
+    const char *ep = config_env("AWS_ENDPOINT_URL_S3") ? config_env("AWS_ENDPOINT_URL_S3")
+                                                       : config_env("AWS_ENDPOINT_URL");
+    const char *style =
+        config_env("S3_ADDRESSING_STYLE") ? config_env("S3_ADDRESSING_STYLE") : "auto";
     const char *v;
     char buf[1024];
     size_t n;
@@ -238,30 +234,22 @@ static nb_err parse_settings(struct s3_session *ss, const struct location *loc)
     else
         return nb_error(NB_ERR_USAGE, "S3_ADDRESSING_STYLE '%s' is not one of path, virtual, auto",
                         style);
-    ss->max_parts = S3_MAX_PARTS;
-    if ((v = env("S3_MAX_PARTS"))) {
-        char *end;
-        long m = strtol(v, &end, 10);
-        if (*end || m < 1 || m > (long)S3_MAX_PARTS)
-            return nb_error(NB_ERR_USAGE, "S3_MAX_PARTS '%s' is not a number from 1 to 10000", v);
-        ss->max_parts = (unsigned)m;
+    {
+        unsigned long long parts = S3_MAX_PARTS, page = 1000;
+        nb_err err;
+        if ((err = config_env_number("S3_MAX_PARTS", 1, S3_MAX_PARTS, &parts)) ||
+            (err = config_env_number("S3_LIST_PAGE_SIZE", 1, 1000, &page)))
+            return err;
+        ss->max_parts = (unsigned)parts;
+        ss->list_page_size = (unsigned)page;
     }
-    ss->list_page_size = 1000;
-    if ((v = env("S3_LIST_PAGE_SIZE"))) {
-        char *end;
-        long m = strtol(v, &end, 10);
-        if (*end || m < 1 || m > 1000)
-            return nb_error(NB_ERR_USAGE, "S3_LIST_PAGE_SIZE '%s' is not a number from 1 to 1000",
-                            v);
-        ss->list_page_size = (unsigned)m;
-    }
-    ss->sse = env("S3_SSE");
+    ss->sse = config_env("S3_SSE");
     if (ss->sse && strcmp(ss->sse, "AES256") && strcmp(ss->sse, "aws:kms"))
         return nb_error(NB_ERR_USAGE, "S3_SSE '%s' is not AES256 or aws:kms", ss->sse);
-    ss->sse_kms_key_id = env("S3_SSE_KMS_KEY_ID");
+    ss->sse_kms_key_id = config_env("S3_SSE_KMS_KEY_ID");
     if (ss->sse_kms_key_id && (!ss->sse || strcmp(ss->sse, "aws:kms")))
         return nb_error(NB_ERR_USAGE, "S3_SSE_KMS_KEY_ID needs S3_SSE=aws:kms");
-    ss->storage_class = env("S3_STORAGE_CLASS");
+    ss->storage_class = config_env("S3_STORAGE_CLASS");
     if (ss->storage_class) {
         for (const char *p = ss->storage_class; *p; p++) {
             if (!isupper((unsigned char)*p) && *p != '_')
@@ -270,7 +258,7 @@ static nb_err parse_settings(struct s3_session *ss, const struct location *loc)
                                 ss->storage_class);
         }
     }
-    if ((v = env("AWS_CA_BUNDLE")))
+    if ((v = config_env("AWS_CA_BUNDLE")))
         http_set_ca_fallback(v);
     return NB_OK;
 }
