@@ -200,27 +200,28 @@ static void test_http_date(void)
 static void test_block_ids(void)
 {
     char a[AZURE_BLOCK_ID_LEN + 1], b[AZURE_BLOCK_ID_LEN + 1];
-    azure_block_id(0, a);
-    CHECK_STR(a, "bmIwMDAwMDAwMDAw"); /* base64("nb0000000000") */
-    azure_block_id(1, a);
-    CHECK_STR(a, "bmIwMDAwMDAwMDAx");
-    azure_block_id(4294967295u, a);
-    CHECK_STR(a, "bmI0Mjk0OTY3Mjk1");
-    /* Every id of a blob: the same length, URL-safe, distinct, decodable. */
+    azure_block_id(0, 0, a);
+    CHECK_STR(a, "MDAwMDAwMDAwMDAwMDAw"); /* base64("000000000000000") */
+    azure_block_id(0xdeadbeefu, 1, a);
+    CHECK_STR(a, "ZGVhZGJlZWYwMDAwMDAx"); /* base64("deadbeef0000001") */
+    /* Every id of a blob: the same length, URL-safe, distinct, decodable;
+     * another upload's ids differ. */
     bool ok = true;
     for (unsigned i = 0; i < AZURE_MAX_BLOCKS; i += 7) {
-        azure_block_id(i, a);
-        azure_block_id(i + 1, b);
+        azure_block_id(42, i, a);
+        azure_block_id(42, i + 1, b);
         ok = ok && strlen(a) == AZURE_BLOCK_ID_LEN && strcmp(a, b) != 0;
+        azure_block_id(43, i, b);
+        ok = ok && strcmp(a, b) != 0;
         for (const char *p = a; *p; p++)
             ok = ok && isalnum((unsigned char)*p);
     }
     CHECK(ok);
     unsigned char *raw = NULL;
     size_t len = 0;
-    azure_block_id(49999, a);
+    azure_block_id(0xffffffffu, 49999, a);
     CHECK(azure_base64_decode(a, &raw, &len) == NB_OK);
-    CHECK(len == 12 && raw && memcmp(raw, "nb0000049999", 12) == 0);
+    CHECK(len == 15 && raw && memcmp(raw, "ffffffff0049999", 15) == 0);
     free(raw);
 }
 

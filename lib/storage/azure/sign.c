@@ -405,9 +405,10 @@ const char *azure_http_date(time_t t, char buf[30])
     return buf;
 }
 
-void azure_block_id(unsigned index, char out[AZURE_BLOCK_ID_LEN + 1])
+void azure_block_id(unsigned nonce, unsigned index, char out[AZURE_BLOCK_ID_LEN + 1])
 {
-    char raw[13];
-    snprintf(raw, sizeof raw, "nb%010u", index);
-    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, 12);
+    char raw[16];
+
+    snprintf(raw, sizeof raw, "%08x%07u", nonce, index % 10000000u);
+    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, 15);
 }

@@ -50,7 +50,7 @@
 /* Block ids: base64 of "nb" and 10 decimal digits, 16 characters, no
  * padding and only [A-Za-z0-9] (no escaping in a URL). Every block of a blob
  * must have an id of the same length; 50,000 blocks at most. */
-#define AZURE_BLOCK_ID_LEN 16
+#define AZURE_BLOCK_ID_LEN 20 /* base64 of 15 bytes */
 #define AZURE_MAX_BLOCKS   50000u
 
 /* The string to sign for `method` on `url` (scheme://host[:port]/path[?query])
@@ -82,8 +82,11 @@ char *azure_base64(const void *data, size_t len);
  * (English names whatever the locale). buf needs 30 bytes. */
 const char *azure_http_date(time_t t, char buf[30]);
 
-/* The id of block number `index` (0-based): AZURE_BLOCK_ID_LEN characters
- * and a NUL into out. */
-void azure_block_id(unsigned index, char out[AZURE_BLOCK_ID_LEN + 1]);
+/* The id of block number `index` (0-based) of the upload `nonce`:
+ * base64 of the nonce (8 hex digits) and the index (7 digits), so
+ * AZURE_BLOCK_ID_LEN characters of [A-Za-z0-9] (the text never yields
+ * '+', '/' or '='), the same width for every block of a blob; two uploads
+ * racing for one name never share an id. NUL-terminated into out. */
+void azure_block_id(unsigned nonce, unsigned index, char out[AZURE_BLOCK_ID_LEN + 1]);
 
 #endif

@@ -25,13 +25,6 @@
 #include "storage/azure/sign.h"
 #include "storage/part_writer.h"
 
-/* Block ids: base64 of this upload's nonce (8 hex digits) and the block's
- * number (7 digits): BLOCK_ID_LEN characters of [A-Za-z0-9] (base64 of
- * [0-9a-f] text never yields '+', '/' or '='), the same width for every
- * block. Two uploads racing for one name never share an id, so the one
- * whose Put Block List wins commits only its own bytes. */
-#define BLOCK_ID_LEN 20
-
 struct azure_writer {
     struct azure_session *as;
     unsigned nonce;
@@ -40,17 +33,6 @@ struct azure_writer {
     atomic_uint blocks; /* blocks sent (upload threads add to it) */
     bool exclusive;     /* STORAGE_WRITE_EXCLUSIVE */
 };
-
-static void block_id(const struct azure_writer *w, unsigned index, char out[BLOCK_ID_LEN + 1])
-{
-    char raw[16];
-    char *b64;
-
-    snprintf(raw, sizeof(raw), "%08x%07u", w->nonce, index % 10000000u);
-    b64 = azure_base64(raw, 15);
-    snprintf(out, BLOCK_ID_LEN + 1, "%s", b64 ? b64 : "");
-    free(b64);
-}
 
 static void writer_free(void *ctx)
 {
@@ -106,13 +88,13 @@ static nb_err put_part(void *ctx, unsigned number, uint64_t offset, const void *
                        bool final)
 {
     struct azure_writer *w = ctx;
-    char what[1400], query[128], id[BLOCK_ID_LEN + 1];
+    char what[1400], query[128], id[AZURE_BLOCK_ID_LEN + 1];
     struct http_client *client = NULL;
     nb_err err;
 
     (void) final;
-    block_id(w, number - 1, id);
-    if (strlen(id) != BLOCK_ID_LEN)
+    azure_block_id(w->nonce, number - 1, id);
+    if (strlen(id) != AZURE_BLOCK_ID_LEN)
         return nb_error(NB_ERR_NOMEM, "out of memory");
     /* Block ids are [A-Za-z0-9]: no escaping needed. */
     snprintf(query, sizeof(query), "?comp=block&blockid=%s", id);
@@ -133,8 +115,8 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
 {
     static const char head[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
     struct azure_writer *w = ctx;
-    size_t cap = sizeof(head) + (size_t)parts * (BLOCK_ID_LEN + 20) + 16, len;
-    char *body = malloc(cap), what[1400], id[BLOCK_ID_LEN + 1];
+    size_t cap = sizeof(head) + (size_t)parts * (AZURE_BLOCK_ID_LEN + 20) + 16, len;
+    char *body = malloc(cap), what[1400], id[AZURE_BLOCK_ID_LEN + 1];
     struct curl_slist *h = NULL;
     nb_err err;
 
@@ -147,7 +129,7 @@ static nb_err complete(void *ctx, unsigned parts, uint64_t total)
     }
     len = (size_t)snprintf(body, cap, "%s", head);
     for (unsigned i = 0; i < parts; i++) {
-        block_id(w, i, id);
+        azure_block_id(w->nonce, i, id);
         len += (size_t)snprintf(body + len, cap - len, "<Latest>%s</Latest>", id);
     }
     len += (size_t)snprintf(body + len, cap - len, "</BlockList>");
