@@ -66,22 +66,6 @@ pod_check() {
   echo "$output"
 }
 
-# data_volume: the host folder of the pod volume the Neo4j container mounts
-# at /data; it must be the one the restore container mounted at /data.
-data_volume() {
-  "$SYS_PYTHON" - "$REPORT" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-def at_data(container):
-    hits = [m for m in r["mounts"][container] if m["mountPath"] == "/data"]
-    assert len(hits) == 1, "%s mounts /data %d times" % (container, len(hits))
-    return hits[0]
-init, main = at_data("restore-from-backup"), at_data("neo4j")
-assert (init["name"], init["subPath"]) == (main["name"], main["subPath"]), (init, main)
-print(r["volumes"][main["name"]] + ("/" + main["subPath"] if main["subPath"] else ""))
-PY
-}
-
 @test "single-instance-restore: the restore initContainer fills the Neo4j container's /data" {
   pod_check single-instance-restore graph-neo4j-core 5.26.0 --readable /credentials/credentials
   assert_success

@@ -72,15 +72,6 @@ pod_check() {
   echo "$output"
 }
 
-data_dir() {
-  "$SYS_PYTHON" - "$REPORT" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-m = [m for m in r["mounts"]["neo4j"] if m["mountPath"] == "/data"][0]
-print(r["volumes"][m["name"]] + ("/" + m["subPath"] if m["subPath"] else ""))
-PY
-}
-
 @test "single-instance-restore-azure: the key secret's KEY=VALUE file, container/path, restore into /data" {
   printf 'export ACCOUNT_NAME=%s\nexport ACCOUNT_KEY=%s\n' "$AZURITE_ACCOUNT" "$AZURITE_ACCOUNT_KEY" \
     >"$BATS_TEST_TMPDIR/azure-credentials.sh"
@@ -91,7 +82,8 @@ PY
   assert_output --partial "summary: neo4j: restored"
   assert_output --partial "summary: system: restored"
   [[ $output != *"$AZURITE_ACCOUNT_KEY"* ]] || fail "the key was printed"
-  run data_dir
+  run data_volume
+  assert_success
   DATA_DIR=$output
   restored_equals_live neo4j
   restored_equals_live system
@@ -110,7 +102,8 @@ PY
   assert_success
   assert_output --partial "summary: neo4j: restored"
   [[ $output != *"eyJ"* ]] || fail "a token was printed"
-  run data_dir
+  run data_volume
+  assert_success
   DATA_DIR=$output
   restored_equals_live neo4j
   [ "$(azure_identity_count token)" -ge 1 ]

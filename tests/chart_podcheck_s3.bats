@@ -62,15 +62,6 @@ pod_check() {
   echo "$output"
 }
 
-data_dir() {
-  "$SYS_PYTHON" - "$REPORT" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-m = [m for m in r["mounts"]["neo4j"] if m["mountPath"] == "/data"][0]
-print(r["volumes"][m["name"]] + ("/" + m["subPath"] if m["subPath"] else ""))
-PY
-}
-
 @test "single-instance-restore-aws: the key secret's INI file, restore from S3 into /data" {
   printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = %s\n' \
     "$RGW_ACCESS_KEY" "$RGW_SECRET_KEY" "$RGW_REGION" >"$BATS_TEST_TMPDIR/aws-credentials"
@@ -81,7 +72,8 @@ PY
   assert_output --partial "summary: neo4j: restored"
   assert_output --partial "summary: system: restored"
   [[ $output != *"$RGW_SECRET_KEY"* ]] || fail "the secret was printed"
-  run data_dir
+  run data_volume
+  assert_success
   DATA_DIR=$output
   restored_equals_live neo4j
   restored_equals_live system
@@ -97,7 +89,8 @@ PY
     --bind "$BATS_TEST_TMPDIR/eks:/var/run/secrets/eks.amazonaws.com/serviceaccount"
   assert_success
   assert_output --partial "summary: neo4j: restored"
-  run data_dir
+  run data_volume
+  assert_success
   DATA_DIR=$output
   restored_equals_live neo4j
   # a reader of the role, not the test user's key, fetched the set

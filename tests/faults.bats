@@ -189,32 +189,12 @@ race_restores() {
 
 # ---- two backups with one stamp ----
 
-# race_backups STAMP [ARGS_OF_B...]: two backups at once with one stamp,
-# each with its own BACKUP_DIR (two Jobs, two pods).
-race_backups() {
-  local stamp=$1 a b
-  shift
-  BACKUP_DIR="$W/b1" neo4j-backup --timestamp="$stamp" >"$W/b1.log" 2>&1 &
-  a=$!
-  BACKUP_DIR="$W/b2" neo4j-backup --timestamp="$stamp" "$@" >"$W/b2.log" 2>&1 &
-  b=$!
-  s1=0 s2=0
-  wait "$a" || s1=$?
-  wait "$b" || s2=$?
-  echo "$stamp: exits $s1 and $s2"
-  # exactly one wins; the other exits 2 naming the stamp
-  if [ "$s1" = 0 ] && [ "$s2" = 2 ]; then
-    loser=$W/b2.log
-  elif [ "$s1" = 2 ] && [ "$s2" = 0 ]; then
-    loser=$W/b1.log
-  else
-    cat "$W/b1.log" "$W/b2.log"
-    return 1
-  fi
-  grep -q "$stamp" "$loser"
-  grep -Eq "written by another backup at the same moment|exists already" "$loser"
-  # lost at the write itself (both passed the early check), not before it
-  if grep -q "written by another backup at the same moment" "$loser"; then
+# race_backups_counted STAMP [ARGS_OF_B...]: race_backups (helpers.bash),
+# counting in at_write the races lost at the write itself (both runs
+# passed the early check), not before it.
+race_backups_counted() {
+  race_backups "$@" || return 1
+  if grep -q "written by another backup at the same moment" "$RACE_LOSER"; then
     at_write=$((at_write + 1))
   fi
 }
@@ -233,7 +213,7 @@ restore_stamp() {
   at_write=0
   for i in 1 2 3 4 5; do
     stamp=2026-01-01-00:00:0$i
-    race_backups "$stamp"
+    race_backups_counted "$stamp"
     m="$W/bucket/neo4j/neo4j-$stamp.manifest.json"
     a="$W/bucket/neo4j/neo4j-$stamp.tar.gz"
     [ "$(json_get "$m" 'd["archive"]["sha256"]')" = "$(sha256sum "$a" | cut -d' ' -f1)" ]
@@ -248,7 +228,7 @@ restore_stamp() {
 @test "two backups with one stamp and different compressions: the manifest decides, the loser's archive goes" {
   for i in 1 2 3; do
     stamp=2026-01-01-00:01:0$i
-    race_backups "$stamp" --compression=zstd
+    race_backups_counted "$stamp" --compression=zstd
     m="$W/bucket/neo4j/neo4j-$stamp.manifest.json"
     name=$(json_get "$m" 'd["archive"]["name"]')
     # one archive for the stamp, the one its manifest names
@@ -264,7 +244,7 @@ restore_stamp() {
   at_write=0
   for i in 1 2 3; do
     stamp=2026-01-01-00:02:0$i
-    race_backups "$stamp"
+    race_backups_counted "$stamp"
     restore_stamp "$stamp"
   done
   [ "$at_write" -ge 1 ]

@@ -101,3 +101,29 @@ wait_for_file() {
   echo "timed out waiting for $path" >&2
   return 1
 }
+
+# race_backups STAMP [ARGS_OF_B...]: two backups at once with one stamp,
+# each with its own BACKUP_DIR (two Jobs, two pods). Exactly one wins; the
+# other exits 2 naming the stamp and saying the set exists. RACE_LOSER is
+# the loser's log.
+race_backups() {
+  local stamp=$1 a b s1=0 s2=0
+  shift
+  BACKUP_DIR="$W/b1" neo4j-backup --timestamp="$stamp" >"$W/b1.log" 2>&1 3>&- &
+  a=$!
+  BACKUP_DIR="$W/b2" neo4j-backup --timestamp="$stamp" "$@" >"$W/b2.log" 2>&1 3>&- &
+  b=$!
+  wait "$a" || s1=$?
+  wait "$b" || s2=$?
+  echo "$stamp: exits $s1 and $s2"
+  if [ "$s1" = 0 ] && [ "$s2" = 2 ]; then
+    RACE_LOSER=$W/b2.log
+  elif [ "$s1" = 2 ] && [ "$s2" = 0 ]; then
+    RACE_LOSER=$W/b1.log
+  else
+    cat "$W/b1.log" "$W/b2.log"
+    return 1
+  fi
+  grep -q "$stamp" "$RACE_LOSER" &&
+    grep -Eq "written by another backup at the same moment|exists already" "$RACE_LOSER"
+}

@@ -301,28 +301,6 @@ PY
 
 # ---- races ----
 
-# race_backups STAMP: two backups with one stamp at once; exactly one wins
-# and the other exits 2 naming the stamp.
-race_backups() {
-  local stamp=$1 a b s1=0 s2=0 loser
-  BACKUP_DIR="$W/b1" neo4j-backup --timestamp="$stamp" >"$W/b1.log" 2>&1 &
-  a=$!
-  BACKUP_DIR="$W/b2" neo4j-backup --timestamp="$stamp" >"$W/b2.log" 2>&1 &
-  b=$!
-  wait "$a" || s1=$?
-  wait "$b" || s2=$?
-  echo "$stamp: exits $s1 and $s2"
-  if [ "$s1" = 0 ] && [ "$s2" = 2 ]; then
-    loser=$W/b2.log
-  elif [ "$s1" = 2 ] && [ "$s2" = 0 ]; then
-    loser=$W/b1.log
-  else
-    cat "$W/b1.log" "$W/b2.log"
-    return 1
-  fi
-  grep -q "$stamp" "$loser"
-}
-
 # set_intact STAMP: the manifest matches the archive boto3 reads, and it restores.
 set_intact() {
   local key="t$BATS_TEST_NUMBER/neo4j/neo4j-$1"

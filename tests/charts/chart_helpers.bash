@@ -59,3 +59,20 @@ REPLICA=StatefulSet/graph-neo4j-replica
 POD=.spec.template.spec
 RESTORE='.spec.template.spec.initContainers[name=restore-from-backup]'
 NEO4J='.spec.template.spec.containers[name=neo4j]'
+
+# data_volume: (after podcheck.py --report "$REPORT") the host folder of the
+# pod volume the Neo4j container mounts at /data; it must be the one the
+# restore container mounted at /data.
+data_volume() {
+  "$SYS_PYTHON" - "$REPORT" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+def at_data(container):
+    hits = [m for m in r["mounts"][container] if m["mountPath"] == "/data"]
+    assert len(hits) == 1, "%s mounts /data %d times" % (container, len(hits))
+    return hits[0]
+init, main = at_data("restore-from-backup"), at_data("neo4j")
+assert (init["name"], init["subPath"]) == (main["name"], main["subPath"]), (init, main)
+print(r["volumes"][main["name"]] + ("/" + main["subPath"] if main["subPath"] else ""))
+PY
+}
