@@ -479,6 +479,9 @@ static nb_err check_limits(struct archive_entry *e, const struct archive_limits 
     return NB_OK;
 }
 
+/* Reads every entry with its checks and counts; writes each to `disk`,
+ * or nothing when disk is NULL (verify: the decoder and the tar reader
+ * still see every byte, as an extraction would). */
 static nb_err extract_entries(struct archive *in, struct archive *disk, struct stream_ctx *sc,
                               const char *what, size_t dest_len,
                               const struct archive_limits *limits, struct archive_stats *stats)
@@ -497,19 +500,19 @@ static nb_err extract_entries(struct archive *in, struct archive *disk, struct s
             err = check_limits(e, limits, stats, what);
         if (err)
             return err;
-        if (archive_write_header(disk, e) != ARCHIVE_OK)
+        if (disk && archive_write_header(disk, e) != ARCHIVE_OK)
             return archive_errno(disk) == ENOSPC || archive_errno(disk) == EIO ||
                            archive_errno(disk) == EROFS || archive_errno(disk) == EACCES
                        ? disk_error(disk, name)
                        : nb_error(NB_ERR_INTEGRITY, "archive '%s' is unsafe: entry '%s': %s", what,
                                   name, archive_error_string(disk));
         while ((r = archive_read_data_block(in, &block, &len, &offset)) == ARCHIVE_OK) {
-            if (archive_write_data_block(disk, block, len, offset) != ARCHIVE_OK)
+            if (disk && archive_write_data_block(disk, block, len, offset) != ARCHIVE_OK)
                 return disk_error(disk, name);
         }
         if (r != ARCHIVE_EOF)
             break;
-        if (archive_write_finish_entry(disk) != ARCHIVE_OK)
+        if (disk && archive_write_finish_entry(disk) != ARCHIVE_OK)
             return disk_error(disk, name);
         if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
             stats->content_bytes += (uint64_t)archive_entry_size(e);
@@ -596,39 +599,6 @@ out:
 
 /* ---- verifying: decode everything, write nothing ----------------------- */
 
-static nb_err verify_entries(struct archive *in, struct stream_ctx *sc, const char *what,
-                             struct archive_stats *stats)
-{
-    struct archive_entry *e;
-    int r;
-
-    while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-        nb_err err = check_entry(e, what, 0);
-        const void *block;
-        size_t len;
-        la_int64_t offset;
-
-        if (err)
-            return err;
-        /* Read every data block: the decompressor and the tar reader see
-         * every byte, as an extraction would. */
-        while ((r = archive_read_data_block(in, &block, &len, &offset)) == ARCHIVE_OK)
-            ;
-        if (r != ARCHIVE_EOF)
-            break;
-        if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
-            stats->content_bytes += (uint64_t)archive_entry_size(e);
-            stats->content_files++;
-        }
-    }
-    if (r == ARCHIVE_EOF)
-        return NB_OK;
-    if (sc->err)
-        return sc->err;
-    return nb_error(NB_ERR_INTEGRITY, "archive '%s' is damaged or truncated: %s", what,
-                    archive_error_string(in));
-}
-
 nb_err archive_verify(struct storage_reader *r, uint64_t expected_bytes, const char *what,
                       struct archive_stats *stats)
 {
@@ -656,7 +626,7 @@ nb_err archive_verify(struct storage_reader *r, uint64_t expected_bytes, const c
                                 what, archive_error_string(in));
         goto out;
     }
-    if ((err = verify_entries(in, &sc, what, stats)))
+    if ((err = extract_entries(in, NULL, &sc, what, 0, NULL, stats)))
         goto out;
     if ((err = finish_input(&sc)))
         goto out;
